@@ -1,0 +1,1 @@
+"""The domain: kinds of work, their events and aggregates. Imports only eventsourcing.domain and stdlib."""

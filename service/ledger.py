@@ -1,0 +1,430 @@
+"""The ledger application: use cases over eventsourcing's stores.
+
+The only place that chooses storage: eventsourcing's SQLite module under the data folder by default
+(``TAIZHANG_DATA``, else ``./var``), PostgreSQL when the environment names eventsourcing's postgres
+module. Every use case returns ids or plain values; library errors become domain errors.
+"""
+from __future__ import annotations
+
+import getpass
+import json
+import os
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+from uuid import UUID, uuid4, uuid5
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
+
+from domain.actions import Action
+from domain.catalogue import KINDS_BY_EVENT, Kind
+from domain.errors import ConflictError, RecordNotFound
+from domain.subjects import SUBJECT_CLASSES, Entry
+from service.schemas import InvalidInput, dump_action, load_action, load_changes
+
+NAMESPACE = UUID("6f1d6f4e-2b1a-5c1e-9d1e-7461697a6861")  # fixed: ids must be the same on every machine
+EVENT_FIELDS = ("occurred_on", "ends_on", "title", "notes", "theme", "firms")
+IMPORT_BATCH = 500
+
+
+class StorageError(RuntimeError):
+    """The store is not set up the way the ledger needs (journal mode, sync level)."""
+
+
+class DateAsISO(Transcoding):
+    type = date
+    name = "date_iso"
+
+    def encode(self, obj: date) -> str:
+        return obj.isoformat()
+
+    def decode(self, data: str) -> date:
+        return date.fromisoformat(data)
+
+
+def data_folder(env: dict | None = None) -> Path:
+    folder = Path((env or {}).get("TAIZHANG_DATA") or os.environ.get("TAIZHANG_DATA") or "var")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def store_env(env: dict | None = None) -> dict:
+    """The eventsourcing environment: SQLite under the data folder unless PostgreSQL is chosen."""
+    env = dict(env or {})
+    chosen = env.get("PERSISTENCE_MODULE") or os.environ.get("PERSISTENCE_MODULE") \
+        or os.environ.get("TAIZHANG_PERSISTENCE_MODULE")
+    if not chosen:
+        env["PERSISTENCE_MODULE"] = "eventsourcing.sqlite"
+        env.setdefault("SQLITE_DBNAME", str(data_folder(env) / "ledger.sqlite"))
+    return env
+
+
+def record_id_for(key: str) -> UUID:
+    return uuid5(NAMESPACE, key)
+
+
+def default_actor() -> str:
+    return os.environ.get("TAIZHANG_ACTOR") or getpass.getuser()
+
+
+@dataclass
+class Logged:
+    """What ``log`` answers: the record's id, and whether this call created it."""
+
+    id: UUID
+    created: bool
+
+
+@dataclass
+class LineError:
+    line: int
+    messages: dict
+
+    def __str__(self) -> str:
+        from service.schemas import format_messages
+        text = format_messages(self.messages).replace("\n", "; ")
+        return f"line {self.line}: {text}"
+
+
+class ImportRefused(InvalidInput):
+    """A file with bad lines: nothing of it was stored."""
+
+    def __init__(self, errors: list[LineError]):
+        self.errors = errors
+        ValueError.__init__(self, "\n".join(str(e) for e in errors))
+        self.messages = {str(e.line): e.messages for e in errors}
+
+
+@dataclass
+class ImportReport:
+    lines: int = 0
+    added: int = 0
+    already_there: int = 0
+    ids: list = field(default_factory=list)
+
+
+def _split(values: dict) -> tuple[dict, dict]:
+    """Common event attributes, and the kind's own facts."""
+    common = {k: values.get(k) for k in EVENT_FIELDS}
+    common["firms"] = list(common["firms"] or [])
+    facts = {k: v for k, v in values.items() if k not in EVENT_FIELDS and k != "organisation" and v is not None}
+    return common, facts
+
+
+class Ledger(Application):
+    """The work ledger. Use cases: log, correct, retract, get, history, import, export."""
+
+    name = "taizhang"
+
+    def __init__(self, env: dict | None = None) -> None:
+        super().__init__(store_env(env))
+        self.check_storage()
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        transcoder.register(DateAsISO())
+
+    # --- storage ---
+    @property
+    def is_sqlite(self) -> bool:
+        return type(self.recorder).__module__ == "eventsourcing.sqlite"
+
+    def check_storage(self) -> None:
+        """SQLite must be in WAL mode with synchronous=FULL: an acknowledged record survives power loss."""
+        if not self.is_sqlite:
+            return
+        with self.recorder.datastore.transaction(commit=False) as c:
+            c.execute("PRAGMA journal_mode")
+            mode = c.fetchone()[0]
+            c.execute("PRAGMA synchronous")
+            sync = c.fetchone()[0]
+        memory = self.recorder.datastore.pool.is_sqlite_memory_mode
+        if not memory and mode.lower() != "wal":
+            raise StorageError(f"SQLite journal_mode is {mode}, not wal")
+        if sync < 2:
+            raise StorageError(f"SQLite synchronous is {sync}, not FULL (2): acknowledged records could be lost")
+
+    def storage_settings(self) -> dict:
+        if not self.is_sqlite:
+            return {"store": "postgres"}
+        with self.recorder.datastore.transaction(commit=False) as c:
+            c.execute("PRAGMA journal_mode")
+            mode = c.fetchone()[0]
+            c.execute("PRAGMA synchronous")
+            sync = c.fetchone()[0]
+        return {"store": "sqlite", "file": self.recorder.datastore.pool.db_name, "journal_mode": mode,
+                "synchronous": sync}
+
+    # --- writing ---
+    def log(self, payload: dict, actor: str | None = None) -> Logged:
+        """Validate and record one action (or one fact about a chamber or an enterprise)."""
+        kind, key, values = load_action(payload)
+        return self._log(kind, key, values, actor or default_actor())
+
+    def _new_action(self, kind: Kind, key: str, values: dict, actor: str) -> Action:
+        common, facts = _split(values)
+        return Action.log(kind, id=record_id_for(key), actor=actor, key=key,
+                          organisation=values["organisation"], facts=facts, **common)
+
+    def _log(self, kind: Kind, key: str | None, values: dict, actor: str) -> Logged:
+        key = key or uuid4().hex
+        record_id = record_id_for(key)
+        if kind.aggregate == "action":
+            try:
+                self.save(self._new_action(kind, key, values, actor))
+            except IntegrityError:
+                return Logged(record_id, created=False)
+            return Logged(record_id, created=True)
+        for _attempt in range(10):
+            if self._exists(record_id):
+                return Logged(record_id, created=False)
+            subject = self._subject(kind, values, actor)
+            common, facts = _split(values)
+            subject.state(kind, fact_id=record_id, actor=actor, key=key, facts=facts, **common)
+            entry = Entry._create(Entry.Made, id=record_id, owner_id=subject.id, kind_event=kind.event)
+            try:
+                self.save(subject, entry)
+            except IntegrityError:
+                continue  # the entry exists already, or the subject moved on meanwhile: look again
+            return Logged(record_id, created=True)
+        raise ConflictError(record_id, None, None)
+
+    def _subject(self, kind: Kind, values: dict, actor: str):
+        cls = SUBJECT_CLASSES[kind.aggregate]
+        org = values["organisation"]
+        if kind.aggregate == "chamber":
+            name, code = values["chamber"], None
+            subject_id = uuid5(NAMESPACE, f"chamber:{org}:{name}")
+        else:
+            firm = values["firms"][0]
+            name, code = firm.get("name") or firm.get("uscc"), firm.get("uscc")
+            subject_id = uuid5(NAMESPACE, f"enterprise:{org}:{code or name}")
+        try:
+            return self.repository.get(subject_id)
+        except AggregateNotFoundError:
+            kwargs = {"organisation": org, "name": name, "actor": actor}
+            if kind.aggregate == "enterprise":
+                kwargs["uscc"] = code
+            return cls._create(cls.Registered, id=subject_id, **kwargs)
+
+    def _exists(self, record_id: UUID) -> bool:
+        return bool(self.recorder.select_events(record_id, limit=1))
+
+    def _holder(self, record_id: UUID):
+        """(record, aggregate to save): an action is its own holder; a fact's holder is its subject."""
+        try:
+            agg = self.repository.get(record_id)
+        except AggregateNotFoundError:
+            raise RecordNotFound(record_id) from None
+        if isinstance(agg, Entry):
+            subject = self.repository.get(agg.owner_id)
+            return subject.fact(record_id), subject
+        if isinstance(agg, Action):
+            return agg, agg
+        raise RecordNotFound(record_id)
+
+    def correct(self, record_id: UUID, changes: dict, reason: str, actor: str | None = None,
+                expected_version: int | None = None) -> int:
+        """Correct fields of a record; answers the holder's new version."""
+        record, holder = self._holder(record_id)
+        if expected_version is not None and holder.version != expected_version:
+            raise ConflictError(record_id, expected_version, holder.version)
+        values = load_changes(record.kind, changes)
+        actor = actor or default_actor()
+        if holder is record:
+            holder.correct(values, reason, actor)
+        else:
+            holder.correct_fact(record_id, values, reason, actor)
+        self._save_or_conflict(record_id, holder)
+        return holder.version
+
+    def retract(self, record_id: UUID, reason: str, actor: str | None = None,
+                expected_version: int | None = None) -> int:
+        record, holder = self._holder(record_id)
+        if expected_version is not None and holder.version != expected_version:
+            raise ConflictError(record_id, expected_version, holder.version)
+        actor = actor or default_actor()
+        if holder is record:
+            holder.retract(reason, actor)
+        else:
+            holder.retract_fact(record_id, reason, actor)
+        self._save_or_conflict(record_id, holder)
+        return holder.version
+
+    def _save_or_conflict(self, record_id: UUID, holder) -> None:
+        try:
+            self.save(holder)
+        except IntegrityError:
+            now = self.repository.get(holder.id).version
+            raise ConflictError(record_id, holder.version - 1, now) from None
+
+    # --- reading ---
+    def get(self, record_id: UUID) -> dict:
+        record, holder = self._holder(record_id)
+        out = {"id": str(record_id), "version": holder.version, "kind": record.kind.key,
+               "event": record.kind_event, "retracted": record.retracted,
+               "retraction_reason": record.retraction_reason, "logged_by": record.logged_by}
+        values = record.fields()
+        values["organisation"] = getattr(record, "organisation", None) or holder.organisation
+        out.update(dump_action(record.kind, record.key, values))
+        return out
+
+    def history(self, record_id: UUID) -> list[dict]:
+        """The record's story: each event, who, when recorded, when it happened, what changed."""
+        record, holder = self._holder(record_id)
+        story: list[dict] = []
+        current: dict = {}
+        for event in self.repository.event_store.get(holder.id):
+            name = type(event).__name__
+            about = getattr(event, "fact_id", holder.id if holder is record else None)
+            if about != record_id:
+                continue
+            item: dict[str, Any] = {"version": event.originator_version, "event": name,
+                                    "recorded_at": event.timestamp.isoformat(), "actor": event.actor}
+            if hasattr(event, "changes"):
+                item["reason"] = event.reason
+                item["changes"] = {k: {"from": _plain(current.get(k)), "to": _plain(v)}
+                                   for k, v in event.changes.items()}
+                current.update(event.changes)
+            elif hasattr(event, "reason"):
+                item["reason"] = event.reason
+            else:
+                current = {k: getattr(event, k) for k in EVENT_FIELDS}
+                current.update(event.facts)
+                item["occurred_on"] = event.occurred_on.isoformat()
+                item["values"] = {k: _plain(v) for k, v in current.items()}
+            story.append(item)
+        return story
+
+    def iter_events(self, start: int = 1, stop: int | None = None, page: int = 1000) -> Iterator[tuple[int, Any]]:
+        """Every stored event in notification order, as (position, domain event)."""
+        position = start
+        while True:
+            batch = self.recorder.select_notifications(start=position, limit=page, stop=stop)
+            if not batch:
+                return
+            for n in batch:
+                yield n.id, self.mapper.to_domain_event(n)
+            position = batch[-1].id + 1
+
+    def current_records(self) -> list[dict]:
+        """Every record's current values, in the order records were first logged (one pass over the log)."""
+        records: dict[UUID, dict] = {}
+        organisations: dict[UUID, str] = {}
+        for _pos, event in self.iter_events():
+            if isinstance(event, (Action.Logged,)):
+                kind = KINDS_BY_EVENT[type(event).__name__]
+                values = {k: getattr(event, k) for k in EVENT_FIELDS}
+                values.update(event.facts, organisation=event.organisation)
+                records[event.originator_id] = {"kind": kind, "key": event.key, "values": values,
+                                                "retracted": False}
+            elif type(event).__name__ == "Registered":
+                organisations[event.originator_id] = event.organisation
+            elif hasattr(event, "fact_id") and hasattr(event, "facts"):
+                kind = KINDS_BY_EVENT[type(event).__name__]
+                values = {k: getattr(event, k) for k in EVENT_FIELDS}
+                values.update(event.facts, organisation=organisations[event.originator_id])
+                records[event.fact_id] = {"kind": kind, "key": event.key, "values": values, "retracted": False}
+            elif hasattr(event, "changes"):
+                rid = getattr(event, "fact_id", event.originator_id)
+                vals = records[rid]["values"]
+                for k, v in event.changes.items():
+                    if v is None:
+                        vals.pop(k, None)
+                    else:
+                        vals[k] = v
+            elif hasattr(event, "reason"):
+                records[getattr(event, "fact_id", event.originator_id)]["retracted"] = True
+        return [{"id": rid, **rec} for rid, rec in records.items()]
+
+    # --- files ---
+    def export_lines(self) -> Iterator[str]:
+        """One JSON line per live (not retracted) record, as ``import`` takes it."""
+        for rec in self.current_records():
+            if not rec["retracted"]:
+                yield json.dumps(dump_action(rec["kind"], rec["key"], rec["values"]), ensure_ascii=False,
+                                 sort_keys=True)
+
+    def import_lines(self, lines: Iterable[str], actor: str | None = None) -> ImportReport:
+        """Validate every line first; store nothing if any is bad; then store, skipping known keys."""
+        actor = actor or default_actor()
+        parsed: list[tuple[int, Kind, str, dict]] = []
+        errors: list[LineError] = []
+        seen: dict[str, int] = {}
+        count = 0
+        for number, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            count += 1
+            try:
+                payload = json.loads(line)
+            except json.JSONDecodeError as e:
+                errors.append(LineError(number, {"_line": [f"不是合法的 JSON / not valid JSON: {e.msg}"]}))
+                continue
+            try:
+                kind, key, values = load_action(payload)
+            except InvalidInput as e:
+                errors.append(LineError(number, e.messages))
+                continue
+            if key is not None:
+                if key in seen:
+                    errors.append(LineError(number, {"key": [
+                        f"与第 {seen[key]} 行的幂等键重复 / the same key as line {seen[key]}"]}))
+                    continue
+                seen[key] = number
+            parsed.append((number, kind, key or uuid4().hex, values))
+        if errors:
+            raise ImportRefused(errors)
+        report = ImportReport(lines=count)
+        pending: list[Action] = []
+
+        def flush() -> None:
+            if not pending:
+                return
+            try:
+                self.save(*pending)
+                report.added += len(pending)
+            except IntegrityError:  # someone stored one of them meanwhile: one by one
+                for action in pending:
+                    try:
+                        self.save(action)
+                        report.added += 1
+                    except IntegrityError:
+                        report.already_there += 1
+            pending.clear()
+
+        for _number, kind, key, values in parsed:
+            rid = record_id_for(key)
+            report.ids.append(rid)
+            if self._exists(rid):
+                report.already_there += 1
+            elif kind.aggregate == "action":
+                pending.append(self._new_action(kind, key, values, actor))
+                if len(pending) >= IMPORT_BATCH:
+                    flush()
+            else:
+                flush()
+                result = self._log(kind, key, values, actor)
+                if result.created:
+                    report.added += 1
+                else:
+                    report.already_there += 1
+        flush()
+        return report
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-friendly copy of a stored value."""
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, UUID):
+        return str(value)
+    if hasattr(value, "as_tuple"):  # Decimal
+        return str(value)
+    return value

@@ -1,0 +1,325 @@
+"""marshmallow schemas for every kind, built from the domain's catalogue.
+
+One schema per kind: the common fields, the firms involved and the kind's own fields. Unknown fields
+are rejected; every message is given in Chinese and English ("中文 / English"). The JSON a schema
+takes is the same for the CLI's import, the API and the forms; ``dump_action`` writes it back.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate, validates_schema
+
+from domain.catalogue import APPROX_MARKERS, COMMON_FIELDS, KINDS, KINDS_BY_KEY, THEMES, Field, Kind
+from domain.uscc import uscc_problem
+
+MIN_DATE = date(1949, 10, 1)
+MAX_DATE = date(2100, 12, 31)
+MONEY_MAX = Decimal("1e13")  # ten thousand 亿元: far above any figure a district handles
+COUNT_MAX = 10**9
+
+REQUIRED = "必填 / required"
+NULL = "不能为空 / may not be empty"
+UNKNOWN = "未知字段 / unknown field"
+USCC_MESSAGES = {
+    "length": "统一社会信用代码应为 18 位 / a unified social credit code has 18 characters",
+    "characters": "统一社会信用代码含非法字符 / the code contains characters that are not allowed",
+    "checksum": "统一社会信用代码校验位不符 / the check character of the code is wrong",
+}
+
+
+class InvalidInput(ValueError):
+    """Input that a schema refused; ``messages`` maps each field to its messages."""
+
+    def __init__(self, messages: dict):
+        super().__init__(format_messages(messages))
+        self.messages = messages
+
+
+def format_messages(messages, prefix: str = "") -> str:
+    """Flatten marshmallow's nested messages into 'field: message' lines."""
+    lines = []
+    if isinstance(messages, dict):
+        for name, value in messages.items():
+            lines.append(format_messages(value, f"{prefix}.{name}" if prefix else str(name)))
+    elif isinstance(messages, list) and all(isinstance(m, str) for m in messages):
+        lines.append(f"{prefix or '_schema'}: {'; '.join(messages)}")
+    else:
+        for value in messages:
+            lines.append(format_messages(value, prefix))
+    return "\n".join(line for line in lines if line)
+
+
+def _errors(**extra) -> dict:
+    return {"required": REQUIRED, "null": NULL, **extra}
+
+
+class Measure(fields.Field):
+    """A number with an optional approximation marker (余/多/近).
+
+    Takes ``1000``, ``"1000"``, ``"1000余"``, ``"近300000"`` or ``{"value": 1000, "approx": "余"}``;
+    gives ``{"value": 1000, "approx": "余"}`` (value an int for counts, a Decimal in yuan for money).
+    """
+
+    default_error_messages = {
+        "invalid": "应为数字，可带“余/多/近” / must be a number, optionally with 余/多/近",
+        "approx": "约数标记只能是 余、多 或 近 / the approximation marker must be 余, 多 or 近",
+        "range": "超出允许范围（{min} – {max}）/ out of range ({min} – {max})",
+        "integer": "应为整数 / must be a whole number",
+        "places": "金额最多两位小数 / at most two decimal places",
+    }
+
+    def __init__(self, *, money: bool, minimum: int | None = 0, maximum=None, approx: bool = True, **kw):
+        super().__init__(**kw)
+        self.money = money
+        self.minimum = 0 if minimum is None else minimum
+        self.maximum = maximum if maximum is not None else (MONEY_MAX if money else COUNT_MAX)
+        self.allow_approx = approx
+
+    def _parse_text(self, text: str):
+        m = re.fullmatch(r"\s*(近)?\s*([0-9]+(?:\.[0-9]+)?)\s*(余|多)?\s*", text)
+        if not m:
+            raise self.make_error("invalid")
+        marker = m.group(1) or m.group(3)
+        return m.group(2), marker
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool):
+            raise self.make_error("invalid")
+        if isinstance(value, dict):
+            if set(value) - {"value", "approx"} or "value" not in value:
+                raise self.make_error("invalid")
+            raw, marker = value["value"], value.get("approx")
+            if isinstance(raw, bool):
+                raise self.make_error("invalid")
+            if marker is not None and marker not in APPROX_MARKERS:
+                raise self.make_error("approx")
+        elif isinstance(value, str):
+            raw, marker = self._parse_text(value)
+        elif isinstance(value, (int, float, Decimal)):
+            raw, marker = value, None
+        else:
+            raise self.make_error("invalid")
+        if marker and not self.allow_approx:
+            raise self.make_error("approx")
+        try:
+            number = Decimal(str(raw))
+        except (InvalidOperation, ValueError):
+            raise self.make_error("invalid") from None
+        if not number.is_finite():
+            raise self.make_error("invalid")
+        if number < self.minimum or number > self.maximum:
+            raise self.make_error("range", min=self.minimum, max=self.maximum)
+        if self.money:
+            if number != number.quantize(Decimal("0.01")):
+                raise self.make_error("places")
+            return {"value": number.quantize(Decimal("0.01")), "approx": marker}
+        if number != number.to_integral_value():
+            raise self.make_error("integer")
+        return {"value": int(number), "approx": marker}
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is None:
+            return None
+        number = value["value"]
+        return {"value": str(number) if self.money else int(number), "approx": value.get("approx")}
+
+
+class FirmSchema(Schema):
+    """A firm involved: by name, by 统一社会信用代码, or both."""
+
+    class Meta:
+        unknown = RAISE
+
+    name = fields.String(load_default=None, validate=validate.Length(max=100), error_messages=_errors(),
+                         metadata={"zh": "企业名称", "en": "firm name"})
+    uscc = fields.String(load_default=None, error_messages=_errors(),
+                         metadata={"zh": "统一社会信用代码", "en": "unified social credit code"})
+
+    @validates_schema
+    def _name_or_code(self, data, **kwargs):
+        name = (data.get("name") or "").strip()
+        code = (data.get("uscc") or "").strip().upper()
+        if not name and not code:
+            raise ValidationError("请填写企业名称或统一社会信用代码 / give the firm's name or its code", "name")
+        if code:
+            problem = uscc_problem(code)
+            if problem:
+                raise ValidationError(USCC_MESSAGES[problem], "uscc")
+
+    def load(self, data, *args, **kwargs):  # normalise after validation
+        out = super().load(data, *args, **kwargs)
+        out["name"] = (out.get("name") or "").strip() or None
+        out["uscc"] = (out.get("uscc") or "").strip().upper() or None
+        return out
+
+
+def _meta(f: Field) -> dict:
+    meta = {"zh": f.zh, "en": f.en, "type": f.type, "help_zh": f.help_zh, "help_en": f.help_en}
+    if f.unit:
+        meta.update(unit=f.unit, unit_en=f.unit_en)
+    if f.type in ("count", "money"):
+        meta["approx_markers"] = list(APPROX_MARKERS)
+    return meta
+
+
+def _choices_for(f: Field) -> dict[str, tuple[str, str]]:
+    if f.choices is not None:
+        return f.choices
+    if f.name == "theme":
+        return THEMES
+    if f.name == "target_kind":
+        return {k.key: (k.zh, k.en) for k in KINDS if k.key not in ("problem", "target")}
+    raise KeyError(f.name)
+
+
+def make_field(f: Field) -> fields.Field:
+    """The marshmallow field for one catalogue field."""
+    common = dict(required=f.required, error_messages=_errors(), metadata=_meta(f))
+    if not f.required:
+        common["load_default"] = None
+        common["allow_none"] = True
+    if f.type in ("count", "money"):
+        return Measure(money=f.type == "money", minimum=f.minimum, maximum=f.maximum,
+                       approx=f.name not in ("quantity",), **common)
+    if f.type == "integer":
+        rng = validate.Range(f.minimum, f.maximum,
+                             error=f"应在 {f.minimum} 与 {f.maximum} 之间 / must be between {f.minimum} and {f.maximum}")
+        common["metadata"].update(minimum=f.minimum, maximum=f.maximum)
+        return fields.Integer(strict=False, validate=rng, **common)
+    if f.type == "date":
+        rng = validate.Range(MIN_DATE, MAX_DATE, error="日期超出范围 / date out of range")
+        return fields.Date(validate=rng, error_messages=_errors(invalid="日期格式应为 2020-05-12 / a date like 2020-05-12"),
+                           **{k: v for k, v in common.items() if k != "error_messages"})
+    if f.type == "choice":
+        choices = _choices_for(f)
+        common["metadata"]["choices"] = {k: {"zh": zh, "en": en} for k, (zh, en) in choices.items()}
+        return fields.String(validate=validate.OneOf(
+            list(choices), error="应为以下之一 / must be one of: {choices}"), **common)
+    if f.type == "text":
+        limit = 4000 if f.name == "notes" else 200
+        length = validate.Length(min=1 if f.required else 0, max=limit,
+                                 error=f"长度应在 {{min}} 到 {{max}} 字之间 / length must be {{min}} to {{max}}")
+        return fields.String(validate=length, **common)
+    raise ValueError(f"unknown field type {f.type}")
+
+
+class ActionSchemaBase(Schema):
+    class Meta:
+        unknown = RAISE
+        ordered = True
+
+    error_messages = {"unknown": UNKNOWN, "type": "应为 JSON 对象 / must be a JSON object"}
+    KIND: Kind
+
+    key = fields.String(load_default=None, validate=validate.Length(min=1, max=200), error_messages=_errors(),
+                        metadata={"zh": "幂等键", "en": "idempotency key",
+                                  "help_en": "the same key always means the same record"})
+    kind = fields.String(required=True, error_messages=_errors(), metadata={"zh": "类型", "en": "kind"})
+    firms = fields.List(fields.Nested(FirmSchema), load_default=list, error_messages=_errors(),
+                        metadata={"zh": "涉及企业", "en": "firms involved", "type": "firms"})
+
+    @validates_schema
+    def _whole_record(self, data, **kwargs):
+        kind = self.KIND
+        if data.get("kind") != kind.key:
+            raise ValidationError(f"应为 {kind.key} / must be {kind.key}", "kind")
+        start, end = data.get("occurred_on"), data.get("ends_on")
+        if start and end and end < start:
+            raise ValidationError("结束日期早于开始日期 / the end date is before the start date", "ends_on")
+        if kind.aggregate == "enterprise" and len(data.get("firms") or []) != 1:
+            raise ValidationError("请填写一家企业 / name exactly one firm", "firms")
+        for name in ("organisation", "title", "chamber"):
+            if name in data and isinstance(data[name], str) and data[name] and not data[name].strip():
+                raise ValidationError(NULL, name)
+
+
+@lru_cache(maxsize=None)
+def schema_class(kind_key: str) -> type[Schema]:
+    kind = KINDS_BY_KEY[kind_key]
+    attrs: dict = {"KIND": kind}
+    for f in COMMON_FIELDS + kind.fields:
+        attrs[f.name] = make_field(f)
+    return type(f"{kind.event}Schema", (ActionSchemaBase,), attrs)
+
+
+def schema_for(kind_key: str) -> Schema:
+    return schema_class(kind_key)()
+
+
+def load_action(payload) -> tuple[Kind, str | None, dict]:
+    """Validate one action's JSON: (kind, idempotency key or None, field values)."""
+    if not isinstance(payload, dict):
+        raise InvalidInput({"_schema": ["应为 JSON 对象 / must be a JSON object"]})
+    kind_key = payload.get("kind")
+    if kind_key not in KINDS_BY_KEY:
+        raise InvalidInput({"kind": [f"未知类型 / unknown kind: {kind_key!r}"]})
+    try:
+        data = schema_for(kind_key).load(payload)
+    except ValidationError as e:
+        raise InvalidInput(e.messages) from None
+    kind = KINDS_BY_KEY[kind_key]
+    data.pop("kind")
+    key = data.pop("key")
+    for name in ("organisation", "title", "notes", "chamber"):
+        if isinstance(data.get(name), str):
+            data[name] = data[name].strip()
+    data["notes"] = data.get("notes") or ""
+    data["theme"] = data.get("theme") or kind.theme
+    return kind, key, data
+
+
+def load_changes(kind: Kind, payload) -> dict:
+    """Validate a correction's changed fields (a partial record of the same kind)."""
+    if not isinstance(payload, dict) or not payload:
+        raise InvalidInput({"changes": ["请至少修改一个字段 / change at least one field"]})
+    schema = schema_class(kind.key)(partial=True)
+    try:
+        data = schema.load({**payload, "kind": kind.key})
+    except ValidationError as e:
+        raise InvalidInput(e.messages) from None
+    data.pop("kind", None)
+    data.pop("key", None)
+    # partial loading still fills load_default values: keep only what the caller sent.
+    return {k: v for k, v in data.items() if k in payload}
+
+
+def dump_action(kind: Kind, key: str, values: dict) -> dict:
+    """The JSON of one action as ``load_action`` takes it (export, API answers)."""
+    schema = schema_for(kind.key)
+    out = {"kind": kind.key, "key": key}
+    for name, fld in schema.fields.items():
+        if name in ("kind", "key"):
+            continue
+        value = values.get(name)
+        if name == "firms":
+            out["firms"] = [{"name": f.get("name"), "uscc": f.get("uscc")} for f in (value or [])]
+        elif value is None:
+            continue
+        else:
+            out[name] = fld.serialize(name, values)
+    return out
+
+
+def catalogue() -> list[dict]:
+    """Every kind with its fields, types, units and labels, read from the schemas themselves."""
+    out = []
+    for kind in KINDS:
+        schema = schema_for(kind.key)
+        flds = []
+        for name, fld in schema.fields.items():
+            meta = dict(fld.metadata)
+            flds.append({
+                "name": name,
+                "type": meta.pop("type", type(fld).__name__.lower()),
+                "required": fld.required,
+                "zh": meta.pop("zh", name), "en": meta.pop("en", name),
+                **{k: v for k, v in meta.items() if v not in ("", None)},
+            })
+        out.append({"kind": kind.key, "event": kind.event, "zh": kind.zh, "en": kind.en,
+                    "theme": kind.theme, "theme_zh": THEMES[kind.theme][0], "theme_en": THEMES[kind.theme][1],
+                    "aggregate": kind.aggregate, "fields": flds})
+    return out
