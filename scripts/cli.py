@@ -1,0 +1,202 @@
+"""The ``taizhang`` command: thin click commands over service/ (and projections/ as they come)."""
+from __future__ import annotations
+
+import json
+import re
+import sys
+from uuid import UUID
+
+import click
+
+from domain.errors import DomainError
+from service.ledger import ImportRefused, Ledger
+from service.schemas import InvalidInput, catalogue
+
+USCC_SHAPE = re.compile(r"^[0-9A-Z]{18}$")
+
+
+def open_ledger() -> Ledger:
+    return Ledger()
+
+
+def fail(message: str, code: int = 1) -> None:
+    click.echo(message, err=True)
+    sys.exit(code)
+
+
+def parse_record_id(text: str) -> UUID:
+    try:
+        return UUID(text)
+    except ValueError:
+        fail(f"不是记录编号 / not a record id: {text}", 2)
+
+
+def _value(text: str):
+    """A command-line value: JSON when it looks like JSON, else the text itself."""
+    if text[:1] in "[{":
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError:
+            return text
+    return text
+
+
+def _firm(text: str) -> dict:
+    """--firm 甲公司 | --firm 91420112MA4K0000X1 | --firm 甲公司=91420112MA4K0000X1"""
+    if "=" in text:
+        name, code = text.split("=", 1)
+        return {"name": name.strip(), "uscc": code.strip()}
+    if USCC_SHAPE.match(text.strip().upper()):
+        return {"uscc": text.strip()}
+    return {"name": text}
+
+
+def options_to_payload(args: list[str]) -> dict:
+    """Turn ``--field value`` pairs (``--firm`` repeatable) into an action's JSON."""
+    payload: dict = {}
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if not arg.startswith("--"):
+            fail(f"多余的参数 / unexpected argument: {arg}", 2)
+        name, _, inline = arg[2:].partition("=")
+        if inline == "" and "=" not in arg:
+            if i + 1 >= len(args):
+                fail(f"--{name} 缺少取值 / --{name} needs a value", 2)
+            value = args[i + 1]
+            i += 2
+        else:
+            value = inline
+            i += 1
+        name = name.replace("-", "_")
+        if name == "firm":
+            payload.setdefault("firms", []).append(_firm(value))
+        else:
+            payload[name] = _value(value)
+    return payload
+
+
+@click.group()
+def cli() -> None:
+    """台账 taizhang: the work ledger of a Federation of Industry and Commerce."""
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["json", "text"]), default="text")
+def kinds(fmt: str) -> None:
+    """The catalogue of kinds of work, read from the schemas."""
+    cat = catalogue()
+    if fmt == "json":
+        click.echo(json.dumps(cat, ensure_ascii=False, indent=2))
+        return
+    for k in cat:
+        own = [f["name"] for f in k["fields"] if f["name"] not in
+               ("key", "kind", "firms", "organisation", "occurred_on", "ends_on", "title", "notes", "theme")]
+        click.echo(f"{k['kind']:<20} {k['zh']}（{k['en']}） [{k['theme_zh']}] {' '.join('--' + n for n in own)}")
+
+
+@cli.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.argument("kind")
+@click.option("--actor", envvar="TAIZHANG_ACTOR", default=None, help="who logs it (default: the OS user)")
+@click.pass_context
+def log(ctx: click.Context, kind: str, actor: str | None) -> None:
+    """Log one action: taizhang log job_fair --title … --occurred-on 2020-05-12 --mode online --firm 甲公司"""
+    payload = {"kind": kind, **options_to_payload(ctx.args)}
+    try:
+        result = open_ledger().log(payload, actor=actor)
+    except InvalidInput as e:
+        fail(f"未保存 / nothing stored:\n{e}")
+    click.echo(str(result.id) if result.created else f"{result.id} (already recorded)")
+
+
+@cli.command(name="import")
+@click.argument("file", type=click.File("r", encoding="utf-8"))
+@click.option("--actor", envvar="TAIZHANG_ACTOR", default=None)
+def import_(file, actor: str | None) -> None:
+    """Import a JSONL file (one action a line). Any bad line: nothing is stored, every bad line is named."""
+    try:
+        report = open_ledger().import_lines(file, actor=actor)
+    except ImportRefused as e:
+        click.echo(f"未导入，{len(e.errors)} 行有误 / nothing imported, {len(e.errors)} bad line(s):", err=True)
+        for err in e.errors:
+            click.echo(f"  {err}", err=True)
+        sys.exit(1)
+    click.echo(f"{report.lines} lines: {report.added} added, {report.already_there} already recorded")
+
+
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=False, writable=True))
+def export(file: str) -> None:
+    """Export every live record as JSONL that ``import`` takes (retracted records are left out)."""
+    n = 0
+    with open(file, "w", encoding="utf-8") as out:
+        for line in open_ledger().export_lines():
+            out.write(line + "\n")
+            n += 1
+    click.echo(f"{n} records written to {file}")
+
+
+@cli.command()
+@click.argument("record_id")
+def history(record_id: str) -> None:
+    """The story of one record: every event, who, when recorded, what changed."""
+    try:
+        story = open_ledger().history(parse_record_id(record_id))
+    except DomainError as e:
+        fail(str(e))
+    click.echo(json.dumps(story, ensure_ascii=False, indent=2))
+
+
+@cli.command()
+@click.argument("record_id")
+def show(record_id: str) -> None:
+    """One record as it stands now."""
+    try:
+        click.echo(json.dumps(open_ledger().get(parse_record_id(record_id)), ensure_ascii=False, indent=2))
+    except DomainError as e:
+        fail(str(e))
+
+
+@cli.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.argument("record_id")
+@click.option("--reason", required=True, help="why it is corrected")
+@click.option("--expected-version", type=int, default=None)
+@click.option("--actor", envvar="TAIZHANG_ACTOR", default=None)
+@click.pass_context
+def correct(ctx, record_id: str, reason: str, expected_version: int | None, actor: str | None) -> None:
+    """Correct fields of a record: taizhang correct ID --reason 录入错误 --posts 9048"""
+    try:
+        version = open_ledger().correct(parse_record_id(record_id), options_to_payload(ctx.args), reason,
+                                        actor=actor, expected_version=expected_version)
+    except (InvalidInput, DomainError) as e:
+        fail(f"未保存 / nothing stored:\n{e}")
+    click.echo(f"corrected, now version {version}")
+
+
+@cli.command()
+@click.argument("record_id")
+@click.option("--reason", required=True)
+@click.option("--expected-version", type=int, default=None)
+@click.option("--actor", envvar="TAIZHANG_ACTOR", default=None)
+def retract(record_id: str, reason: str, expected_version: int | None, actor: str | None) -> None:
+    """Retract a record (it stays in the history, and leaves every figure)."""
+    try:
+        version = open_ledger().retract(parse_record_id(record_id), reason, actor=actor,
+                                        expected_version=expected_version)
+    except DomainError as e:
+        fail(f"未保存 / nothing stored:\n{e}")
+    click.echo(f"retracted, now version {version}")
+
+
+@cli.command()
+def storage() -> None:
+    """Which store is in use, and its settings (journal mode, synchronous)."""
+    click.echo(json.dumps(open_ledger().storage_settings(), ensure_ascii=False))
+
+
+def main() -> None:
+    cli()
+
+
+if __name__ == "__main__":
+    main()
