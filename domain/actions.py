@@ -204,6 +204,9 @@ class Action(RecordFields, Aggregate):
     class TargetSet(Logged):
         TOPIC = "taizhang:TargetSet"
 
+    class ThemeTitleSet(Logged):
+        TOPIC = "taizhang:ThemeTitleSet"
+
     class WorkDone(Logged):
         TOPIC = "taizhang:WorkDone"
 

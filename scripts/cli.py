@@ -9,7 +9,8 @@ from uuid import UUID
 import click
 
 from domain.errors import DomainError
-from service.ledger import ImportRefused, Ledger
+from projections.reports import Reports
+from service.ledger import ImportRefused, Ledger, data_folder
 from service.schemas import InvalidInput, catalogue
 
 USCC_SHAPE = re.compile(r"^[0-9A-Z]{18}$")
@@ -192,6 +193,75 @@ def retract(record_id: str, reason: str, expected_version: int | None, actor: st
 def storage() -> None:
     """Which store is in use, and its settings (journal mode, synchronous)."""
     click.echo(json.dumps(open_ledger().storage_settings(), ensure_ascii=False))
+
+
+def open_reports(ledger: Ledger | None = None) -> Reports:
+    ledger = ledger or open_ledger()
+    return Reports(ledger.recorder, data_folder())
+
+
+@cli.command()
+@click.option("--if-empty", is_flag=True, help="only when the ledger holds nothing yet")
+def demo(if_empty: bool) -> None:
+    """Load the 2020 demo ledger (individual actions whose folding reproduces the seed's summary)."""
+    from scripts.demo import demo_payloads
+
+    ledger = open_ledger()
+    if if_empty and ledger.recorder.max_notification_id():
+        click.echo("ledger not empty: demo not loaded")
+        return
+    report = ledger.import_lines((json.dumps(p, ensure_ascii=False) for p in demo_payloads()), actor="demo")
+    click.echo(f"demo ledger: {report.added} added, {report.already_there} already recorded")
+
+
+@cli.command()
+def rebuild() -> None:
+    """Rebuild the read model from zero, with a progress bar."""
+    ledger = open_ledger()
+    reports = open_reports(ledger)
+    total = ledger.recorder.max_notification_id() or 0
+    with click.progressbar(length=total, label="rebuilding") as bar:
+        position = reports.rebuild(progress=bar.update)
+    click.echo(f"rebuilt to position {position}")
+
+
+@cli.command()
+@click.argument("year", type=int)
+@click.option("--format", "fmt", type=click.Choice(["json", "md", "docx", "xlsx", "csv"]), default="md")
+@click.option("--as-of", default=None, help="ISO moment (2021-01-05T12:00:00+08:00) or a log position")
+@click.option("--organisation", default=None)
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="file to write (required for docx and xlsx unless stdout is not a terminal)")
+def summary(year: int, fmt: str, as_of: str | None, organisation: str | None, output: str | None) -> None:
+    """The year's work summary (工作总结), projected from the ledger."""
+    from projections.render import RENDERERS
+
+    try:
+        body = open_reports().summary(year, organisation, as_of)
+    except ValueError as e:
+        fail(f"--as-of: {e}", 2)
+    if fmt == "json":
+        data: str | bytes = json.dumps(body, ensure_ascii=False, indent=2)
+    else:
+        data = RENDERERS[fmt](body)
+    if output is None and isinstance(data, bytes):
+        output = f"summary-{year}.{fmt}"
+    if output:
+        with open(output, "wb") as out:
+            out.write(data if isinstance(data, bytes) else data.encode("utf-8"))
+        click.echo(f"written to {output}", err=True)
+    else:
+        click.echo(data)
+
+
+@cli.command()
+@click.argument("year", type=int)
+@click.option("--before", required=True, help="ISO moment or log position")
+@click.option("--after", default=None, help="ISO moment or log position (default: now)")
+@click.option("--organisation", default=None)
+def diff(year: int, before: str, after: str | None, organisation: str | None) -> None:
+    """Figure by figure, how the year's summary changed between two moments."""
+    click.echo(json.dumps(open_reports().difference(year, before, after, organisation), ensure_ascii=False, indent=2))
 
 
 def main() -> None:

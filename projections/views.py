@@ -1,0 +1,263 @@
+"""The ledger's read model: records and events folded from the notification log.
+
+A pull projection (eventsourcing 9.5's SQLite recorder has no subscribe()): read stored events from
+the tracking position, fold them into view rows, and write the rows and the new position in one
+transaction. Stored with sqlite-utils in its own file; rebuildable from nothing at any time, and
+to any position (for as-of questions) with the same fold.
+
+The fold reads the raw stored state (JSON) rather than domain objects: it is the same data, it
+applies the events' upcasts, and it is several times faster for a rebuild.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+import sqlite_utils
+from eventsourcing.utils import resolve_topic
+
+from domain.actions import COMMON_NAMES, Action
+from domain.catalogue import KINDS_BY_EVENT
+from domain.subjects import Chamber, Enterprise, Entry
+
+TRACKING_NAME = "views"
+RECORD_COLUMNS = {
+    "id": str, "kind": str, "event": str, "theme": str, "organisation": str, "subject_id": str, "subject": str,
+    "occurred_on": str, "ends_on": str, "year": int, "title": str, "notes": str, "key": str, "firms": str,
+    "facts": str, "logged_by": str, "logged_at": str, "retracted": int, "retraction_reason": str,
+    "version": int, "created_position": int, "last_position": int,
+}
+EVENT_COLUMNS = {
+    "position": int, "record_id": str, "originator_id": str, "version": int, "event": str, "kind": str,
+    "recorded_at": str, "actor": str, "reason": str, "changes": str, "occurred_on": str,
+}
+COMMON = set(COMMON_NAMES) - {"firms"}
+
+
+def _hook(obj: dict) -> Any:
+    """Custom types of the stored JSON become plain JSON values (ISO text, decimal text)."""
+    if len(obj) == 2 and "_type_" in obj and "_data_" in obj:
+        return obj["_data_"]
+    return obj
+
+
+class _Handlers:
+    """Which fold step each event class takes, found once per topic."""
+
+    def __init__(self) -> None:
+        self.by_topic: dict[str, tuple[str, type]] = {}
+
+    def __call__(self, topic: str) -> tuple[str, type]:
+        try:
+            return self.by_topic[topic]
+        except KeyError:
+            cls = resolve_topic(topic)
+            if issubclass(cls, Action.Logged):
+                step = "logged"
+            elif issubclass(cls, (Chamber.FactStated, Enterprise.FactStated)):
+                step = "stated"
+            elif issubclass(cls, (Action.Corrected, Chamber.FactCorrected, Enterprise.FactCorrected)):
+                step = "corrected"
+            elif issubclass(cls, (Action.Retracted, Chamber.FactRetracted, Enterprise.FactRetracted)):
+                step = "retracted"
+            elif issubclass(cls, (Chamber.Registered, Enterprise.Registered)):
+                step = "registered"
+            elif issubclass(cls, Entry.Made):
+                step = "entry"
+            else:
+                step = "other"
+            self.by_topic[topic] = (step, cls)
+            return self.by_topic[topic]
+
+
+HANDLERS = _Handlers()
+
+
+def decode_state(topic: str, state: bytes) -> tuple[str, type, dict]:
+    step, cls = HANDLERS(topic)
+    data = json.loads(state, object_hook=_hook)
+    target = getattr(cls, "class_version", 1)
+    version = data.pop("class_version", 1)
+    while version < target:
+        getattr(cls, f"upcast_v{version}_v{version + 1}")(data)
+        version += 1
+    return step, cls, data
+
+
+class ViewStore:
+    """The view tables in one SQLite file (or in memory, for as-of rebuilds)."""
+
+    def __init__(self, path: str | Path | None = None):
+        if path is None:
+            self.db = sqlite_utils.Database(memory=True)
+        else:
+            self.db = sqlite_utils.Database(str(path))
+            self.db.execute("PRAGMA journal_mode=WAL")
+        self.path = path
+        self.create_tables()
+
+    def create_tables(self) -> None:
+        db = self.db
+        if "tracking" not in db.table_names():
+            db["tracking"].create({"name": str, "position": int}, pk="name")
+        if "records" not in db.table_names():
+            db["records"].create(RECORD_COLUMNS, pk="id", not_null={"kind", "event"})
+            db["records"].create_index(["organisation", "year"])
+            db["records"].create_index(["kind", "occurred_on"])
+        if "subjects" not in db.table_names():
+            db["subjects"].create({"id": str, "type": str, "organisation": str, "name": str, "uscc": str}, pk="id")
+        if "events" not in db.table_names():
+            db["events"].create(EVENT_COLUMNS, pk="position")
+            db["events"].create_index(["record_id"])
+            db["events"].create_index(["recorded_at"])
+
+    def reset(self) -> None:
+        with self.db.conn:
+            for table in ("records", "subjects", "events"):
+                self.db.execute(f"DELETE FROM [{table}]")
+            self.db.execute("DELETE FROM tracking")
+
+    @property
+    def position(self) -> int:
+        row = self.db.execute("SELECT position FROM tracking WHERE name = ?", [TRACKING_NAME]).fetchone()
+        return row[0] if row else 0
+
+    # --- the fold ---
+    def apply(self, notifications: Iterable[Any]) -> int:
+        """Fold a batch of notifications and store rows and the new position in one transaction."""
+        records: dict[str, dict] = {}
+        subjects: dict[str, dict] = {}
+        events: list[tuple] = []
+        last = None
+        for n in notifications:
+            last = n.id
+            step, cls, data = decode_state(n.topic, n.state)
+            oid = str(n.originator_id)
+            record_id = oid
+            reason = data.get("reason")
+            changes = data.get("changes")
+            if step == "logged":
+                records[oid] = self._new_record(oid, cls.__name__, data, n.id, oid, None)
+            elif step == "stated":
+                record_id = data["fact_id"]
+                subject = subjects.get(oid) or self._subject(oid)
+                records[record_id] = self._new_record(record_id, cls.__name__, data, n.id, oid, subject)
+            elif step in ("corrected", "retracted"):
+                record_id = data.get("fact_id", oid)
+                row = records.get(record_id) or self._record(record_id)
+                if step == "corrected":
+                    facts = json.loads(row["facts"])
+                    for name, value in changes.items():
+                        if name == "firms":
+                            row["firms"] = json.dumps(value, ensure_ascii=False)
+                        elif name in COMMON:
+                            row[name] = value
+                        elif value is None:
+                            facts.pop(name, None)
+                        else:
+                            facts[name] = value
+                    row["facts"] = json.dumps(facts, ensure_ascii=False, sort_keys=True)
+                    row["year"] = int(row["occurred_on"][:4])
+                else:
+                    row["retracted"] = 1
+                    row["retraction_reason"] = reason
+                row["version"] = n.originator_version
+                row["last_position"] = n.id
+                records[record_id] = row
+            elif step == "registered":
+                subjects[oid] = {"id": oid, "type": "chamber" if issubclass(cls, Chamber.Registered) else "enterprise",
+                                 "organisation": data["organisation"], "name": data["name"],
+                                 "uscc": data.get("uscc")}
+            elif step == "entry":
+                record_id = oid
+            kind = KINDS_BY_EVENT.get(cls.__name__)
+            if step in ("corrected", "retracted"):
+                kind_key = records[record_id]["kind"]
+            else:
+                kind_key = kind.key if kind else None
+            events.append((n.id, record_id, oid, n.originator_version, cls.__name__, kind_key,
+                           data.get("timestamp"), data.get("actor"), reason,
+                           json.dumps(changes, ensure_ascii=False, sort_keys=True) if changes is not None else None,
+                           data.get("occurred_on")))
+        if last is None:
+            return self.position
+        with self.db.conn:
+            if subjects:
+                self.db.conn.executemany(
+                    "INSERT OR REPLACE INTO subjects (id, type, organisation, name, uscc) VALUES (?,?,?,?,?)",
+                    [tuple(s.values()) for s in subjects.values()])
+            if records:
+                cols = list(RECORD_COLUMNS)
+                self.db.conn.executemany(
+                    f"INSERT OR REPLACE INTO records ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+                    [tuple(r[c] for c in cols) for r in records.values()])
+            self.db.conn.executemany(
+                f"INSERT OR REPLACE INTO events ({', '.join(EVENT_COLUMNS)}) "
+                f"VALUES ({', '.join('?' * len(EVENT_COLUMNS))})", events)
+            self.db.conn.execute("INSERT OR REPLACE INTO tracking (name, position) VALUES (?, ?)",
+                                 [TRACKING_NAME, last])
+        return last
+
+    def _new_record(self, record_id: str, event_name: str, data: dict, position: int, oid: str,
+                    subject: dict | None) -> dict:
+        kind = KINDS_BY_EVENT[event_name]
+        return {
+            "id": record_id, "kind": kind.key, "event": event_name, "theme": data.get("theme") or kind.theme,
+            "organisation": subject["organisation"] if subject else data["organisation"],
+            "subject_id": oid if subject else None, "subject": subject["name"] if subject else None,
+            "occurred_on": data["occurred_on"], "ends_on": data.get("ends_on"),
+            "year": int(data["occurred_on"][:4]), "title": data["title"], "notes": data.get("notes") or "",
+            "key": data.get("key"), "firms": json.dumps(data.get("firms") or [], ensure_ascii=False),
+            "facts": json.dumps(data.get("facts") or {}, ensure_ascii=False, sort_keys=True),
+            "logged_by": data.get("actor"), "logged_at": data.get("timestamp"), "retracted": 0,
+            "retraction_reason": None, "version": None, "created_position": position, "last_position": position,
+        }
+
+    def _record(self, record_id: str) -> dict:
+        return dict(self.db["records"].get(record_id))
+
+    def _subject(self, subject_id: str) -> dict:
+        return dict(self.db["subjects"].get(subject_id))
+
+    # --- reading ---
+    def position_at(self, moment: str) -> int:
+        """The last position recorded at or before an ISO moment (0 when none)."""
+        row = self.db.execute("SELECT MAX(position) FROM events WHERE recorded_at <= ?", [moment]).fetchone()
+        return row[0] or 0
+
+
+class Projector:
+    """Pulls the notification log of a source application into a ViewStore."""
+
+    def __init__(self, recorder: Any, store: ViewStore, batch: int = 2000):
+        self.recorder = recorder
+        self.store = store
+        self.batch = batch
+
+    def catch_up(self, stop: int | None = None, progress: Callable[[int], None] | None = None) -> int:
+        """Fold everything after the tracking position (up to ``stop``); answers the new position."""
+        position = self.store.position
+        while True:
+            if stop is not None and position >= stop:
+                return position
+            batch = self.recorder.select_notifications(start=position + 1, limit=self.batch, stop=stop)
+            if not batch:
+                return position
+            position = self.store.apply(batch)
+            if progress:
+                progress(len(batch))
+
+    def rebuild(self, progress: Callable[[int], None] | None = None) -> int:
+        self.store.reset()
+        return self.catch_up(progress=progress)
+
+    def head(self) -> int:
+        return self.recorder.max_notification_id() or 0
+
+
+def as_of_store(recorder: Any, position: int) -> ViewStore:
+    """A fresh in-memory view of the ledger as it stood at ``position``, by the same fold."""
+    store = ViewStore(None)
+    Projector(recorder, store).catch_up(stop=position)
+    return store
