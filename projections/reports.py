@@ -15,7 +15,10 @@ VIEWS_FILE = "views.sqlite"
 class Reports:
     """The year-end summary and its figures, from a source recorder (any eventsourcing recorder)."""
 
-    def __init__(self, recorder: Any, folder: str | Path | None, batch: int = 2000):
+    def __init__(self, recorder: Any, folder: str | Path | None, batch: int = 2000, owner: Any = None):
+        # ``owner``: the application that owns the recorder, kept alive as long as these reports are
+        # (an eventsourcing Application closes its connection pool when it is collected).
+        self.owner = owner
         path = Path(folder) / VIEWS_FILE if folder is not None else None
         self.store = ViewStore(path)
         self.projector = Projector(recorder, self.store, batch=batch)
@@ -83,6 +86,80 @@ class Reports:
         b = self.summary(year, organisation, after)
         return {"year": year, "before": {"as_of": a["as_of"], "position": a["position"]},
                 "after": {"as_of": b["as_of"], "position": b["position"]}, "changes": difference(a, b)}
+
+    # --- the ledger list and helpers for forms ---
+    def list_records(self, *, year: int | None = None, theme: str | None = None, kind: str | None = None,
+                     actor: str | None = None, text: str | None = None, organisation: str | None = None,
+                     include_retracted: bool = False, page: int = 1, size: int = 50) -> tuple[list[dict], int]:
+        """Records (newest happening first), filtered, paged: (rows of this page, total matching)."""
+        self.catch_up()
+        where, params = [], []
+        for column, value in (("year", year), ("theme", theme), ("kind", kind), ("logged_by", actor),
+                              ("organisation", organisation)):
+            if value not in (None, ""):
+                where.append(f"{column} = ?")
+                params.append(value)
+        if text:
+            where.append("(title LIKE ? OR notes LIKE ? OR firms LIKE ? OR subject LIKE ?)")
+            params += [f"%{text}%"] * 4
+        if not include_retracted:
+            where.append("retracted = 0")
+        clause = ("WHERE " + " AND ".join(where)) if where else ""
+        total = self.store.db.execute(f"SELECT COUNT(*) FROM records {clause}", params).fetchone()[0]
+        page = max(page, 1)
+        rows = [self._plain(r) for r in self.store.db.query(
+            f"SELECT * FROM records {clause} ORDER BY occurred_on DESC, created_position DESC LIMIT ? OFFSET ?",
+            [*params, size, (page - 1) * size])]
+        return rows, total
+
+    @staticmethod
+    def _plain(row: dict) -> dict:
+        out = dict(row)
+        out["firms"] = json.loads(row["firms"])
+        out["facts"] = json.loads(row["facts"])
+        out["retracted"] = bool(row["retracted"])
+        return out
+
+    def record(self, record_id: str) -> dict | None:
+        self.catch_up()
+        row = self.store.db.execute("SELECT 1 FROM records WHERE id = ?", [record_id]).fetchone()
+        return self._plain(self.store.db["records"].get(record_id)) if row else None
+
+    def years(self) -> list[int]:
+        self.catch_up()
+        return [r["year"] for r in self.store.db.query("SELECT DISTINCT year FROM records ORDER BY year DESC")]
+
+    def actors(self) -> list[str]:
+        self.catch_up()
+        return [r["logged_by"] for r in self.store.db.query(
+            "SELECT DISTINCT logged_by FROM records WHERE logged_by IS NOT NULL ORDER BY logged_by")]
+
+    def firm_suggestions(self, prefix: str = "", limit: int = 50) -> list[dict]:
+        """Firms already in the ledger ({name, uscc}), most used first, matching a prefix of name or code."""
+        self.catch_up()
+        counts: dict[tuple, int] = {}
+        for r in self.store.db.query("SELECT firms FROM records WHERE firms != '[]' AND retracted = 0"):
+            for f in json.loads(r["firms"]):
+                name, code = f.get("name") or "", f.get("uscc") or ""
+                if prefix and not (name.startswith(prefix) or code.startswith(prefix.upper()) or prefix in name):
+                    continue
+                counts[(name, code)] = counts.get((name, code), 0) + 1
+        ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
+        return [{"name": k[0] or None, "uscc": k[1] or None, "uses": n} for k, n in ranked]
+
+    def activity(self, year: int, organisation: str | None = None) -> dict:
+        """Live actions per month and per theme of a year (for the summary page's chart)."""
+        self.catch_up()
+        organisation = organisation or self.default_organisation() or ""
+        base = "FROM records WHERE organisation = ? AND year = ? AND retracted = 0 AND " \
+               "kind NOT IN ('problem', 'target', 'theme_title')"
+        months = {m: 0 for m in range(1, 13)}
+        for r in self.store.db.query(f"SELECT CAST(substr(occurred_on, 6, 2) AS INTEGER) m, COUNT(*) n {base} "
+                                     "GROUP BY m", [organisation, year]):
+            months[r["m"]] = r["n"]
+        themes = {r["theme"]: r["n"] for r in self.store.db.query(
+            f"SELECT theme, COUNT(*) n {base} GROUP BY theme", [organisation, year])}
+        return {"year": year, "organisation": organisation, "months": months, "themes": themes}
 
     def events(self, positions: list[int]) -> list[dict]:
         marks = ",".join("?" * len(positions))

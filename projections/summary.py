@@ -164,8 +164,9 @@ def attach_event_ids(db, values: list[Value]) -> None:
         v.event_ids = sorted(p for rid in v.records for p in by_record[rid])
 
 
-def _titles(rows: list[Row]) -> str:
-    names = [f"“{r.title}”" for r in rows[:3]]
+def _titles(rows: list[Row], quoted: bool = True) -> str:
+    """Up to three titles, then 等 when there are more ("“A”、“B”、“C”等")."""
+    names = [f"“{r.title}”" if quoted and "“" not in r.title else r.title for r in rows[:3]]
     return "、".join(names) + ("等" if len(rows) > 3 else "")
 
 
@@ -184,7 +185,7 @@ def _sentence(kind_key: str, rows: list[Row], values: list[Value]) -> str:
     if counts:
         lead = f"开展{_titles(rows)}{kind.narrative_zh} {counts[0].text}"
     elif phrases:
-        lead = _titles(rows)
+        lead = _titles(rows, quoted=False)
     else:
         lead = f"开展{_titles(rows)}{kind.narrative_zh} {len(rows)} 项"
     return "，".join([lead, *phrases]) + "。"

@@ -197,7 +197,7 @@ def storage() -> None:
 
 def open_reports(ledger: Ledger | None = None) -> Reports:
     ledger = ledger or open_ledger()
-    return Reports(ledger.recorder, data_folder())
+    return Reports(ledger.recorder, data_folder(), owner=ledger)
 
 
 @cli.command()
