@@ -1,4 +1,4 @@
-"""A minimal Flask app: the real web app grows here later.
+"""The Flask app factory: wires service (ledger, accounts) and projections (reports) to HTTP.
 
 Serve it with waitress through the factory (``waitress-serve --call api:create_app``), never as
 ``python app.py`` (eventsourcing topics stored from ``__main__`` cannot be resolved elsewhere).
@@ -8,23 +8,56 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, jsonify
+from flask import Flask, current_app, g, jsonify, request, session
+from flask_babel import Babel
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFError, CSRFProtect
 
-INDEX_HTML = """<!doctype html>
-<html lang="zh-CN">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>台账 taizhang — 工作台账</title>
-</head>
-<body>
-<h1>台账 taizhang — 工作台账</h1>
-<p>区工商联工作台账：每一项服务工作都记为一条事件，年终工作总结的数字由事件推算。</p>
-</body>
-</html>
-"""
+from projections.reports import Reports
+from service.accounts import Accounts
+from service.ledger import Ledger, data_folder
+
+LANGUAGES = ("zh_CN", "en")
+csrf = CSRFProtect()
+login_manager = LoginManager()
+
+
+@dataclass
+class Services:
+    ledger: Ledger
+    reports: Reports
+    accounts: Accounts
+
+
+def services() -> Services:
+    return current_app.extensions["taizhang"]
+
+
+def select_locale() -> str:
+    lang = request.args.get("lang")
+    if lang in LANGUAGES:
+        session["lang"] = lang
+    return session.get("lang") or "zh_CN"
+
+
+def _secret_key(app: Flask) -> None:
+    if app.config.get("SECRET_KEY"):
+        return
+    secret = os.environ.get("TAIZHANG_SECRET_KEY")
+    env = os.environ.get("TAIZHANG_ENV", "")
+    if secret:
+        app.config["SECRET_KEY"] = secret
+    elif env == "development" or app.testing:
+        app.config["SECRET_KEY"] = secrets.token_hex(32)
+    else:
+        raise RuntimeError(
+            "TAIZHANG_SECRET_KEY is not set: set it to a long random string "
+            "(e.g. python -c 'import secrets; print(secrets.token_hex(32))'), "
+            f"or set TAIZHANG_ENV=development for a throwaway key (TAIZHANG_ENV is {env!r})."
+        )
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -34,29 +67,90 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     or under test may it be left out, and then a random one is made for this process.
     """
     app = Flask(__name__)
+    app.config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=os.environ.get("TAIZHANG_SECURE_COOKIES") == "1",
+        REMEMBER_COOKIE_HTTPONLY=True,
+        BABEL_DEFAULT_LOCALE="zh_CN",
+        BABEL_TRANSLATION_DIRECTORIES=os.path.join(os.path.dirname(__file__), "translations"),
+        API_TITLE="taizhang 台账 API",
+        API_VERSION="1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api",
+        OPENAPI_JSON_PATH="openapi.json",
+        WTF_CSRF_TIME_LIMIT=None,
+        PAGE_SIZE=50,
+        MAX_CONTENT_LENGTH=2 * 1024 * 1024,
+    )
     if test_config is not None:
         app.config.update(test_config)
+    _secret_key(app)
 
-    if not app.config.get("SECRET_KEY"):
-        secret = os.environ.get("TAIZHANG_SECRET_KEY")
-        env = os.environ.get("TAIZHANG_ENV", "")
-        if secret:
-            app.config["SECRET_KEY"] = secret
-        elif env == "development" or app.testing:
-            app.config["SECRET_KEY"] = secrets.token_hex(32)
-        else:
-            raise RuntimeError(
-                "TAIZHANG_SECRET_KEY is not set: set it to a long random string "
-                "(e.g. python -c 'import secrets; print(secrets.token_hex(32))'), "
-                f"or set TAIZHANG_ENV=development for a throwaway key (TAIZHANG_ENV is {env!r})."
-            )
+    folder = data_folder({"TAIZHANG_DATA": app.config["TAIZHANG_DATA"]} if app.config.get("TAIZHANG_DATA") else None)
+    env = {"TAIZHANG_DATA": str(folder), **app.config.get("LEDGER_ENV", {})}
+    ledger = Ledger(env)
+    app.extensions["taizhang"] = Services(ledger, Reports(ledger.recorder, folder, owner=ledger), Accounts(folder))
 
-    @app.get("/")
-    def index():
-        return INDEX_HTML, 200, {"Content-Type": "text/html; charset=utf-8"}
+    Babel(app, locale_selector=select_locale)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+
+    from api import auth, rest, web, reports_pages  # noqa: E402  (blueprints need the app's extensions)
+
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(web.bp)
+    app.register_blueprint(reports_pages.bp)
+    rest.init_api(app)
+    _optional_blueprints(app)
 
     @app.get("/healthz")
     def healthz():
         return jsonify(status="ok")
 
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("Content-Security-Policy",
+                                    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+                                    "frame-ancestors 'none'; form-action 'self'; base-uri 'self'")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+    @app.context_processor
+    def shared_context():
+        from datetime import date
+
+        from service.accounts import ROLES  # noqa: F401  (labels below)
+        years = app.extensions["taizhang"].reports.years() if request.endpoint not in ("static",) else []
+        labels = {"staff": "工作人员 / staff", "auditor": "审计 / auditor", "admin": "管理员 / admin"}
+        from flask_babel import get_locale
+
+        return {"default_year": years[0] if years else date.today().year, "years": years, "get_locale": get_locale,
+                "view_names": set(app.view_functions), "role_label": lambda r: labels.get(r, r)}
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(e):
+        from api.auth import error_page
+        return error_page(400, e.description)
+
     return app
+
+
+def _optional_blueprints(app: Flask) -> None:
+    """Blueprints that grow with later issues (audit pages, admin)."""
+    import importlib
+
+    for name in ("api.admin", "api.audit"):
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as e:
+            if e.name != name:
+                raise
+            continue
+        module.register(app)
+
+
+def current_lang() -> str:
+    return g.get("lang") or session.get("lang") or "zh_CN"
