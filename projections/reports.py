@@ -6,7 +6,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable
 
-from projections.summary import build_summary, difference
+from projections.chain import Chain, link, raw_rows, verify
+from projections.summary import build_summary, difference, figure_index
 from projections.views import Projector, ViewStore, as_of_store
 
 VIEWS_FILE = "views.sqlite"
@@ -23,6 +24,7 @@ class Reports:
         self.store = ViewStore(path)
         self.projector = Projector(recorder, self.store, batch=batch)
         self.recorder = recorder
+        self.chain = Chain(recorder, self.store.db)
         self._ensure_cache()
 
     def _ensure_cache(self) -> None:
@@ -32,7 +34,9 @@ class Reports:
                 pk=("organisation", "year", "position"))
 
     def catch_up(self, progress: Callable[[int], None] | None = None) -> int:
-        return self.projector.catch_up(progress=progress)
+        position = self.projector.catch_up(progress=progress)
+        self.chain.catch_up()
+        return position
 
     def rebuild(self, progress: Callable[[int], None] | None = None) -> int:
         with self.store.db.conn:
@@ -62,23 +66,81 @@ class Reports:
         return self.store.position_at(iso), iso
 
     def summary(self, year: int, organisation: str | None = None, as_of: str | int | None = None) -> dict:
+        """The year's summary as the ledger stands (or stood at ``as_of``), with its seal when closed."""
         position, moment = self.resolve_position(as_of)
         organisation = organisation or self.default_organisation() or ""
-        if position == self.store.position:
-            cached = self.store.db.execute(
-                "SELECT body FROM summary_cache WHERE organisation = ? AND year = ? AND position = ?",
-                [organisation, year, position]).fetchone()
-            if cached:
-                body = json.loads(cached[0])
-                body["as_of"] = moment
-                return body
-            body = build_summary(self.store.db, organisation, year, position, moment)
-            with self.store.db.conn:
-                self.store.db.execute("INSERT OR REPLACE INTO summary_cache VALUES (?, ?, ?, ?)",
-                                      [organisation, year, position, json.dumps(body, ensure_ascii=False)])
+        body = self._summary_at(organisation, year, position)
+        body["as_of"] = moment
+        return self._with_seal(body, organisation, year)
+
+    def _summary_at(self, organisation: str, year: int, position: int) -> dict:
+        """The summary at a position: computed once, then kept (the log before a position never changes)."""
+        db = self.store.db
+        cached = db.execute("SELECT body FROM summary_cache WHERE organisation = ? AND year = ? AND position = ?",
+                            [organisation, year, position]).fetchone()
+        if cached:
+            return json.loads(cached[0])
+        source = self.store if position == self.store.position else as_of_store(self.recorder, position)
+        body = build_summary(source.db, organisation, year, position, None)
+        with db.conn:
+            db.execute("INSERT OR REPLACE INTO summary_cache VALUES (?, ?, ?, ?)",
+                       [organisation, year, position, json.dumps(body, ensure_ascii=False)])
+        return body
+
+    def seal(self, organisation: str, year: int) -> dict | None:
+        rows = list(self.store.db.query("SELECT * FROM seals WHERE organisation = ? AND year = ?",
+                                         [organisation, year]))
+        return rows[0] if rows else None
+
+    def seals(self) -> list[dict]:
+        return list(self.store.db.query("SELECT * FROM seals ORDER BY year"))
+
+    def _with_seal(self, body: dict, organisation: str, year: int) -> dict:
+        """A closed year shows its seal; figures changed after it show the sealed and the adjusted value."""
+        seal = self.seal(organisation, year)
+        if not seal or body["position"] < seal["event_position"]:
             return body
-        past = as_of_store(self.recorder, position)
-        return build_summary(past.db, organisation, year, position, moment)
+        body["seal"] = seal
+        sealed = figure_index(self._summary_at(organisation, year, seal["position"]))
+        for section in body["sections"]:
+            for figures in [section["figures"]] + [sub["figures"] for sub in section.get("subsections", [])]:
+                for f in figures:
+                    before = sealed.get(f["key"])
+                    if before is None or before["value"] != f["value"] or before["approx"] != f["approx"]:
+                        f["sealed"] = {"value": before and before["value"], "text": before and before["text"]}
+                        f["adjusted"] = True
+        body["adjustments"] = list(self.store.db.query(
+            "SELECT e.position, e.record_id, e.event, e.kind, e.actor, e.reason, e.recorded_at, r.title "
+            "FROM events e JOIN records r ON r.id = e.record_id "
+            "WHERE e.position > ? AND e.position <= ? AND r.organisation = ? AND r.year = ? ORDER BY e.position",
+            [seal["event_position"], body["position"], organisation, year]))
+        return body
+
+    # --- tamper evidence ---
+    def chain_head(self) -> tuple[int, str]:
+        self.catch_up()
+        return self.chain.head()
+
+    def checkpoint(self) -> dict:
+        self.catch_up()
+        return self.chain.checkpoint()
+
+    def verify(self, *, checkpoint: dict | None = None, seal_key: bytes | None = None,
+               integrity: Callable[[], list[str]] | None = None, contiguous_positions: bool = True):
+        """Recompute the chain from the raw rows. Does NOT extend the stored chain first: a row slipped
+        in after the chained head must not be vouched for by the check that should catch it."""
+        self.projector.catch_up()  # the seals come from the views; the chain stays as it was
+        return verify(self.recorder, self.chain, seals=self.seals(), checkpoint=checkpoint, seal_key=seal_key,
+                      integrity=integrity, contiguous_positions=contiguous_positions)
+
+    def audit_lines(self):
+        """The whole log, each event with its position, raw state and chain hash (JSON lines)."""
+        head = "0" * 64
+        for n in raw_rows(self.recorder):
+            head = link(head, n.id, n.originator_id, n.originator_version, n.topic, n.state)
+            yield json.dumps({"position": n.id, "originator_id": str(n.originator_id),
+                              "version": n.originator_version, "topic": n.topic,
+                              "state": bytes(n.state).decode("utf-8"), "chain": head}, ensure_ascii=False)
 
     def difference(self, year: int, before: str | int, after: str | int | None = None,
                    organisation: str | None = None) -> dict:

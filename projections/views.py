@@ -20,6 +20,7 @@ from eventsourcing.utils import resolve_topic
 from domain.actions import COMMON_NAMES, Action
 from domain.catalogue import KINDS_BY_EVENT
 from domain.subjects import Chamber, Enterprise, Entry
+from domain.years import Year
 
 TRACKING_NAME = "views"
 RECORD_COLUMNS = {
@@ -63,6 +64,8 @@ class _Handlers:
                 step = "retracted"
             elif issubclass(cls, (Chamber.Registered, Enterprise.Registered)):
                 step = "registered"
+            elif issubclass(cls, Year.Closed):
+                step = "closed"
             elif issubclass(cls, Entry.Made):
                 step = "entry"
             else:
@@ -107,6 +110,10 @@ class ViewStore:
             db["records"].create_index(["kind", "occurred_on"])
         if "subjects" not in db.table_names():
             db["subjects"].create({"id": str, "type": str, "organisation": str, "name": str, "uscc": str}, pk="id")
+        if "seals" not in db.table_names():
+            db["seals"].create({"organisation": str, "year": int, "position": int, "head": str, "hmac": str,
+                                "closed_by": str, "closed_at": str, "event_position": int},
+                               pk=("organisation", "year"))
         if "events" not in db.table_names():
             db["events"].create(EVENT_COLUMNS, pk="position")
             db["events"].create_index(["record_id"])
@@ -114,7 +121,7 @@ class ViewStore:
 
     def reset(self) -> None:
         with self.db.conn:
-            for table in ("records", "subjects", "events"):
+            for table in ("records", "subjects", "events", "seals"):
                 self.db.execute(f"DELETE FROM [{table}]")
             self.db.execute("DELETE FROM tracking")
 
@@ -128,6 +135,7 @@ class ViewStore:
         """Fold a batch of notifications and store rows and the new position in one transaction."""
         records: dict[str, dict] = {}
         subjects: dict[str, dict] = {}
+        seals: list[tuple] = []
         events: list[tuple] = []
         last = None
         for n in notifications:
@@ -169,6 +177,9 @@ class ViewStore:
                 subjects[oid] = {"id": oid, "type": "chamber" if issubclass(cls, Chamber.Registered) else "enterprise",
                                  "organisation": data["organisation"], "name": data["name"],
                                  "uscc": data.get("uscc")}
+            elif step == "closed":
+                seals.append((data["organisation"], data["year"], data["position"], data["head"], data["hmac"],
+                              data.get("actor"), data.get("timestamp"), n.id))
             elif step == "entry":
                 record_id = oid
             kind = KINDS_BY_EVENT.get(cls.__name__)
@@ -183,6 +194,8 @@ class ViewStore:
         if last is None:
             return self.position
         with self.db.conn:
+            if seals:
+                self.db.conn.executemany("INSERT OR REPLACE INTO seals VALUES (?, ?, ?, ?, ?, ?, ?, ?)", seals)
             if subjects:
                 self.db.conn.executemany(
                     "INSERT OR REPLACE INTO subjects (id, type, organisation, name, uscc) VALUES (?,?,?,?,?)",

@@ -127,14 +127,17 @@ def import_(file, actor: str | None) -> None:
 
 @cli.command()
 @click.argument("file", type=click.Path(dir_okay=False, writable=True))
-def export(file: str) -> None:
+@click.option("--audit", is_flag=True, help="the whole log: every event with its position, raw state and chain hash")
+def export(file: str, audit: bool) -> None:
     """Export every live record as JSONL that ``import`` takes (retracted records are left out)."""
+    ledger = open_ledger()
+    lines = open_reports(ledger).audit_lines() if audit else ledger.export_lines()
     n = 0
     with open(file, "w", encoding="utf-8") as out:
-        for line in open_ledger().export_lines():
+        for line in lines:
             out.write(line + "\n")
             n += 1
-    click.echo(f"{n} records written to {file}")
+    click.echo(f"{n} {'events' if audit else 'records'} written to {file}")
 
 
 @cli.command()
@@ -262,6 +265,76 @@ def summary(year: int, fmt: str, as_of: str | None, organisation: str | None, ou
 def diff(year: int, before: str, after: str | None, organisation: str | None) -> None:
     """Figure by figure, how the year's summary changed between two moments."""
     click.echo(json.dumps(open_reports().difference(year, before, after, organisation), ensure_ascii=False, indent=2))
+
+
+@cli.command()
+@click.argument("year", type=int)
+@click.option("--organisation", default=None)
+@click.option("--actor", envvar="TAIZHANG_ACTOR", default=None)
+def close(year: int, organisation: str | None, actor: str | None) -> None:
+    """Close a year: seal its ledger at the current chain head (needs TAIZHANG_SEAL_KEY)."""
+    from domain.years import YearAlreadyClosed
+    from service.ledger import SealKeyMissing
+
+    ledger = open_ledger()
+    reports = open_reports(ledger)
+    position, head = reports.chain_head()
+    organisation = organisation or reports.default_organisation()
+    if not organisation:
+        fail("没有可关闭的年度 / the ledger is empty")
+    try:
+        seal = ledger.close_year(organisation, year, position, head, actor=actor)
+    except (YearAlreadyClosed, SealKeyMissing) as e:
+        fail(str(e))
+    click.echo(json.dumps(seal, ensure_ascii=False))
+
+
+@cli.command()
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), default=None)
+def checkpoint(output: str | None) -> None:
+    """Write the current chain head as a small JSON for an auditor to keep offline."""
+    data = json.dumps(open_reports().checkpoint(), ensure_ascii=False, indent=2)
+    if output:
+        with open(output, "w", encoding="utf-8") as out:
+            out.write(data + "\n")
+        click.echo(f"checkpoint written to {output}", err=True)
+    else:
+        click.echo(data)
+
+
+@cli.command(name="verify")
+@click.option("--checkpoint", "checkpoint_file", type=click.File("r", encoding="utf-8"), default=None,
+              help="a checkpoint JSON kept offline: proves the ledger still extends it")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+def verify_(checkpoint_file, fmt: str) -> None:
+    """Recompute the hash chain from the raw rows; check integrity, seals and a checkpoint."""
+    import os
+
+    from projections.chain import load_checkpoint
+
+    ledger = open_ledger()
+    reports = open_reports(ledger)
+    cp = None
+    if checkpoint_file is not None:
+        try:
+            cp = load_checkpoint(checkpoint_file.read())
+        except ValueError as e:
+            fail(f"--checkpoint: {e}", 2)
+    key = os.environ.get("TAIZHANG_SEAL_KEY")
+    result = reports.verify(checkpoint=cp, seal_key=key.encode() if key else None,
+                            integrity=ledger.integrity_check, contiguous_positions=ledger.is_sqlite)
+    if fmt == "json":
+        click.echo(json.dumps(result.as_json(), ensure_ascii=False, indent=2))
+    elif result.ok:
+        click.echo(f"OK: {result.events} events, head {result.head} at position {result.position}")
+        for note in result.notes:
+            click.echo(f"  note: {note}")
+    else:
+        first = result.problems[0]
+        click.echo(f"BAD: {first}", err=True)
+        for p in result.problems[1:]:
+            click.echo(f"  also {p}", err=True)
+    sys.exit(0 if result.ok else 1)
 
 
 def main() -> None:

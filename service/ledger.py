@@ -22,6 +22,7 @@ from domain.actions import Action
 from domain.catalogue import KINDS_BY_EVENT, Kind
 from domain.errors import ConflictError, RecordNotFound
 from domain.subjects import SUBJECT_CLASSES, Entry
+from domain.years import Year, YearAlreadyClosed, seal_hmac
 from service.schemas import InvalidInput, dump_action, load_action, load_changes
 
 NAMESPACE = UUID("6f1d6f4e-2b1a-5c1e-9d1e-7461697a6861")  # fixed: ids must be the same on every machine
@@ -31,6 +32,10 @@ IMPORT_BATCH = 500
 
 class StorageError(RuntimeError):
     """The store is not set up the way the ledger needs (journal mode, sync level)."""
+
+
+class SealKeyMissing(RuntimeError):
+    """Closing a year needs TAIZHANG_SEAL_KEY, which is never stored in the database."""
 
 
 class DateAsISO(Transcoding):
@@ -59,6 +64,14 @@ def store_env(env: dict | None = None) -> dict:
         env["PERSISTENCE_MODULE"] = "eventsourcing.sqlite"
         env.setdefault("SQLITE_DBNAME", str(data_folder(env) / "ledger.sqlite"))
     return env
+
+
+def seal_key() -> bytes:
+    """The seal key, from the environment only: never stored in the database."""
+    key = os.environ.get("TAIZHANG_SEAL_KEY")
+    if not key:
+        raise SealKeyMissing("TAIZHANG_SEAL_KEY is not set: closing a year needs the seal key (kept outside the database)")
+    return key.encode()
 
 
 def record_id_for(key: str) -> UUID:
@@ -156,6 +169,19 @@ class Ledger(Application):
             sync = c.fetchone()[0]
         return {"store": "sqlite", "file": self.recorder.datastore.pool.db_name, "journal_mode": mode,
                 "synchronous": sync}
+
+    def integrity_check(self) -> list[str]:
+        """The store's own integrity check: problems found (empty when all is well)."""
+        if self.is_sqlite:
+            with self.recorder.datastore.transaction(commit=False) as c:
+                c.execute("PRAGMA integrity_check")
+                rows = [r[0] for r in c.fetchall()]
+            return [] if rows == ["ok"] else rows
+        # PostgreSQL: the server checksums pages itself; here we check the events table can be read whole
+        with self.recorder.datastore.transaction(commit=False) as c:
+            c.execute(f"SELECT COUNT(*) FROM {self.recorder.events_table_name}")
+            c.fetchone()
+        return []
 
     # --- writing ---
     def log(self, payload: dict, actor: str | None = None) -> Logged:
@@ -260,6 +286,24 @@ class Ledger(Application):
             now = self.repository.get(holder.id).version
             raise ConflictError(record_id, holder.version - 1, now) from None
 
+    # --- closing a year ---
+    def close_year(self, organisation: str, year: int, position: int, head: str, actor: str | None = None,
+                   key: bytes | None = None) -> dict:
+        """Seal a year at a chain position and head (given by the hash-chain projection)."""
+        key = key or seal_key()
+        year_id = uuid5(NAMESPACE, f"year:{organisation}:{year}")
+        try:
+            agg = self.repository.get(year_id)
+        except AggregateNotFoundError:
+            agg = Year._create(Year.Opened, id=year_id, organisation=organisation, year=year)
+        agg.close(position=position, head=head, hmac=seal_hmac(key, organisation, year, position, head),
+                  actor=actor or default_actor())
+        try:
+            self.save(agg)
+        except IntegrityError:
+            raise YearAlreadyClosed(f"{organisation} {year} was closed already") from None
+        return {"organisation": organisation, "year": year, **agg.seal}
+
     # --- reading ---
     def get(self, record_id: UUID) -> dict:
         record, holder = self._holder(record_id)
@@ -292,6 +336,7 @@ class Ledger(Application):
                 item["reason"] = event.reason
             else:
                 current = {k: getattr(event, k) for k in EVENT_FIELDS}
+                current["organisation"] = getattr(event, "organisation", None) or holder.organisation
                 current.update(event.facts)
                 item["occurred_on"] = event.occurred_on.isoformat()
                 item["values"] = {k: _plain(v) for k, v in current.items()}
