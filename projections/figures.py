@@ -145,3 +145,42 @@ FIGURES: tuple[Figure, ...] = (
 )
 
 FIGURES_BY_KEY = {f.key: f for f in FIGURES}
+
+
+AGG_WORDS = {
+    "count": "count of live records of the year",
+    "count_with": "count of live records of the year that carry the measure",
+    "sum": "sum of the measure over the year's live records",
+    "distinct_firms": "distinct firms (by 统一社会信用代码, else name) over the year's live records",
+    "stock_sum": "at year end, per chamber the latest value of the measure, summed",
+    "stock_count": "at year end, enterprises with a matching record on or before that day",
+    "each": "one figure per live record of the year, for each measure",
+}
+
+
+def figures_markdown() -> str:
+    """docs/figures.md: every figure key with what it draws on (generated; a test keeps it current)."""
+    lines = [
+        "# Figures of the year-end summary",
+        "",
+        "Generated from `projections/figures.py` (`python -m projections.figures > docs/figures.md`).",
+        "Keys are stable: the JSON summary, the xlsx/csv downloads and the figure pages use them.",
+        "Every figure carries `event_ids`: the log positions of the events behind it.",
+        "",
+        "| key | 指标 | figure | kinds | filter | aggregation | measure | unit |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for f in FIGURES:
+        key = f"{f.key}.<n>.<{'|'.join(f.measures)}>" if f.agg == "each" else f.key
+        where = ", ".join(f"{k}={v}" for k, v in f.where.items()) or "—"
+        agg = AGG_WORDS[f.agg] + (" (the year before)" if f.year_offset == -1 else "")
+        measure = f.measure or ("/".join(f.measures) if f.measures else "—")
+        if f.default is not None:
+            measure += f" (default {f.default})"
+        lines.append(f"| `{key}` | {f.label_zh} | {f.label_en} | {', '.join(f.kinds)} | {where} | {agg} | "
+                     f"{measure} | {f.unit or '—'} |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(figures_markdown(), end="")
