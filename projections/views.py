@@ -11,11 +11,14 @@ applies the events' upcasts, and it is several times faster for a rebuild.
 from __future__ import annotations
 
 import json
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, Callable, Iterable
+from uuid import UUID
 
 import sqlite_utils
 from eventsourcing.utils import resolve_topic
+from sqlite_utils.db import NotFoundError
 
 from domain.actions import COMMON_NAMES, Action
 from domain.catalogue import KINDS_BY_EVENT
@@ -34,6 +37,11 @@ EVENT_COLUMNS = {
     "recorded_at": str, "actor": str, "reason": str, "changes": str, "occurred_on": str,
 }
 COMMON = set(COMMON_NAMES) - {"firms"}
+# json.dumps(value, ensure_ascii=False[, sort_keys=True]) without building an encoder per call: the same text.
+_dumps = json.JSONEncoder(ensure_ascii=False).encode
+_dumps_sorted = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
+_record_values = itemgetter(*RECORD_COLUMNS)
+CACHE_KIB = 65536  # SQLite page cache of the view file: its random-keyed indexes outgrow the 2 MB default
 
 
 def _hook(obj: dict) -> Any:
@@ -41,6 +49,11 @@ def _hook(obj: dict) -> Any:
     if len(obj) == 2 and "_type_" in obj and "_data_" in obj:
         return obj["_data_"]
     return obj
+
+
+def _uuid_text(value: str) -> str:
+    """A UUID as the ledger names records (``str(UUID)``): the stored JSON holds a fact_id as bare hex."""
+    return str(UUID(value))
 
 
 class _Handlers:
@@ -95,8 +108,10 @@ class ViewStore:
         if path is None:
             self.db = sqlite_utils.Database(memory=True)
         else:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
             self.db = sqlite_utils.Database(str(path))
             self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
         self.path = path
         self.create_tables()
 
@@ -148,24 +163,24 @@ class ViewStore:
             if step == "logged":
                 records[oid] = self._new_record(oid, cls.__name__, data, n.id, oid, None)
             elif step == "stated":
-                record_id = data["fact_id"]
+                record_id = _uuid_text(data["fact_id"])
                 subject = subjects.get(oid) or self._subject(oid)
                 records[record_id] = self._new_record(record_id, cls.__name__, data, n.id, oid, subject)
             elif step in ("corrected", "retracted"):
-                record_id = data.get("fact_id", oid)
+                record_id = _uuid_text(data["fact_id"]) if "fact_id" in data else oid
                 row = records.get(record_id) or self._record(record_id)
                 if step == "corrected":
                     facts = json.loads(row["facts"])
                     for name, value in changes.items():
                         if name == "firms":
-                            row["firms"] = json.dumps(value, ensure_ascii=False)
+                            row["firms"] = _dumps(value)
                         elif name in COMMON:
                             row[name] = value
                         elif value is None:
                             facts.pop(name, None)
                         else:
                             facts[name] = value
-                    row["facts"] = json.dumps(facts, ensure_ascii=False, sort_keys=True)
+                    row["facts"] = _dumps_sorted(facts)
                     row["year"] = int(row["occurred_on"][:4])
                 else:
                     row["retracted"] = 1
@@ -189,7 +204,7 @@ class ViewStore:
                 kind_key = kind.key if kind else None
             events.append((n.id, record_id, oid, n.originator_version, cls.__name__, kind_key,
                            data.get("timestamp"), data.get("actor"), reason,
-                           json.dumps(changes, ensure_ascii=False, sort_keys=True) if changes is not None else None,
+                           _dumps_sorted(changes) if changes is not None else None,
                            data.get("occurred_on")))
         if last is None:
             return self.position
@@ -204,7 +219,7 @@ class ViewStore:
                 cols = list(RECORD_COLUMNS)
                 self.db.conn.executemany(
                     f"INSERT OR REPLACE INTO records ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
-                    [tuple(r[c] for c in cols) for r in records.values()])
+                    [_record_values(r) for r in records.values()])
             self.db.conn.executemany(
                 f"INSERT OR REPLACE INTO events ({', '.join(EVENT_COLUMNS)}) "
                 f"VALUES ({', '.join('?' * len(EVENT_COLUMNS))})", events)
@@ -221,17 +236,25 @@ class ViewStore:
             "subject_id": oid if subject else None, "subject": subject["name"] if subject else None,
             "occurred_on": data["occurred_on"], "ends_on": data.get("ends_on"),
             "year": int(data["occurred_on"][:4]), "title": data["title"], "notes": data.get("notes") or "",
-            "key": data.get("key"), "firms": json.dumps(data.get("firms") or [], ensure_ascii=False),
-            "facts": json.dumps(data.get("facts") or {}, ensure_ascii=False, sort_keys=True),
+            "key": data.get("key"), "firms": _dumps(data.get("firms") or []),
+            "facts": _dumps_sorted(data.get("facts") or {}),
             "logged_by": data.get("actor"), "logged_at": data.get("timestamp"), "retracted": 0,
             "retraction_reason": None, "version": None, "created_position": position, "last_position": position,
         }
 
     def _record(self, record_id: str) -> dict:
-        return dict(self.db["records"].get(record_id))
+        return self._row("records", record_id)
 
     def _subject(self, subject_id: str) -> dict:
-        return dict(self.db["subjects"].get(subject_id))
+        return self._row("subjects", subject_id)
+
+    def _row(self, table: str, row_id: str) -> dict:
+        """One row by id as a dict (what sqlite-utils' ``table.get`` gives, without its schema queries)."""
+        cursor = self.db.conn.execute(f"SELECT * FROM [{table}] WHERE id = ?", [row_id])
+        row = cursor.fetchone()
+        if row is None:
+            raise NotFoundError(f"{table}: {row_id}")
+        return dict(zip([d[0] for d in cursor.description], row))
 
     # --- reading ---
     def position_at(self, moment: str) -> int:

@@ -49,6 +49,7 @@ def _token_digest(token: str) -> str:
 
 class Accounts:
     def __init__(self, folder: str | Path):
+        Path(folder).mkdir(parents=True, exist_ok=True)
         self.db = sqlite_utils.Database(str(Path(folder) / "accounts.sqlite"))
         if "users" not in self.db.table_names():
             self.db["users"].create({"name": str, "role": str, "password_hash": str, "token_digest": str,

@@ -177,11 +177,16 @@ class Ledger(Application):
                 c.execute("PRAGMA integrity_check")
                 rows = [r[0] for r in c.fetchall()]
             return [] if rows == ["ok"] else rows
-        # PostgreSQL: the server checksums pages itself; here we check the events table can be read whole
+        # PostgreSQL: the server checksums pages itself; here we check the events table reads whole
+        from psycopg.sql import SQL, Identifier
+
+        statement = SQL("SELECT COUNT(*), COUNT(DISTINCT (originator_id, originator_version)) FROM {}.{}").format(
+            Identifier(self.recorder.datastore.schema), Identifier(self.recorder.events_table_name))
         with self.recorder.datastore.transaction(commit=False) as c:
-            c.execute(f"SELECT COUNT(*) FROM {self.recorder.events_table_name}")
-            c.fetchone()
-        return []
+            c.execute(statement)
+            row = c.fetchone()
+        total, distinct = list(row.values()) if isinstance(row, dict) else list(row)
+        return [] if total == distinct else [f"{total - distinct} duplicate (originator, version) rows"]
 
     # --- writing ---
     def log(self, payload: dict, actor: str | None = None) -> Logged:

@@ -1,0 +1,80 @@
+"""The year-end projection and the hash chain over the PostgreSQL store give what SQLite gives."""
+from __future__ import annotations
+
+import json
+from uuid import uuid4
+
+import pytest
+
+from projections.reports import Reports
+from projections.summary import figure_index
+from scripts.demo import demo_payloads
+from service.ledger import Ledger
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+def pg_ledger(pg_env, tmp_path):
+    import psycopg
+
+    def connect():
+        return psycopg.connect(host=pg_env["POSTGRES_HOST"], port=int(pg_env["POSTGRES_PORT"]),
+                               user=pg_env["POSTGRES_USER"], password=pg_env["POSTGRES_PASSWORD"],
+                               dbname=pg_env["POSTGRES_DBNAME"], autocommit=True)
+
+    schema = f"p_{uuid4().hex[:16]}"
+    with connect() as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    ledger = Ledger({"PERSISTENCE_MODULE": "eventsourcing.postgres", **pg_env, "POSTGRES_SCHEMA": schema,
+                     "TAIZHANG_DATA": str(tmp_path / "pg")})
+    yield ledger
+    ledger.close()
+    with connect() as conn:
+        conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+def _load(ledger):
+    ledger.import_lines((json.dumps(p, ensure_ascii=False) for p in demo_payloads()), actor="demo")
+
+
+def test_the_demo_summary_on_postgres_equals_the_one_on_sqlite(pg_ledger, tmp_path):
+    assert not pg_ledger.is_sqlite
+    _load(pg_ledger)
+    pg = Reports(pg_ledger.recorder, tmp_path / "pg", owner=pg_ledger).summary(2020)
+    lite_ledger = Ledger({"TAIZHANG_DATA": str(tmp_path / "lite")})
+    _load(lite_ledger)
+    lite = Reports(lite_ledger.recorder, tmp_path / "lite", owner=lite_ledger).summary(2020)
+    pg_figures = {k: (f["value"], f["approx"], len(f["event_ids"])) for k, f in figure_index(pg).items()}
+    lite_figures = {k: (f["value"], f["approx"], len(f["event_ids"])) for k, f in figure_index(lite).items()}
+    assert pg_figures == lite_figures
+    assert figure_index(pg)["business.job_fair_firms"]["text"] == "597 家"
+    assert [s["text"] for s in pg["sections"][0]["subsections"]] == \
+        [s["text"] for s in lite["sections"][0]["subsections"]]
+
+
+def test_a_correction_on_postgres_moves_the_figure_and_as_of_shows_the_old_one(pg_ledger, tmp_path):
+    _load(pg_ledger)
+    reports = Reports(pg_ledger.recorder, tmp_path / "pg", owner=pg_ledger)
+    before = reports.summary(2020)
+    fair = next(p for p in demo_payloads() if p["kind"] == "job_fair")
+    from service.ledger import record_id_for
+
+    old = pg_ledger.get(record_id_for(fair["key"]))["posts"]["value"]
+    pg_ledger.correct(record_id_for(fair["key"]), {"posts": old + 100}, "补录", actor="li")
+    after = reports.summary(2020)
+    assert figure_index(after)["business.job_fair_posts"]["value"] == "9148"
+    as_of = reports.summary(2020, as_of=before["position"])
+    assert figure_index(as_of)["business.job_fair_posts"]["value"] == "9048"
+
+
+def test_verify_on_postgres_recomputes_the_chain_and_checks_a_checkpoint(pg_ledger, tmp_path):
+    _load(pg_ledger)
+    reports = Reports(pg_ledger.recorder, tmp_path / "pg", owner=pg_ledger)
+    checkpoint = reports.checkpoint()
+    result = reports.verify(checkpoint=checkpoint, integrity=pg_ledger.integrity_check, contiguous_positions=False)
+    assert result.ok, result.problems
+    assert result.head == checkpoint["head"]
+    forged = dict(checkpoint, head="f" * 64)
+    bad = reports.verify(checkpoint=forged, integrity=pg_ledger.integrity_check, contiguous_positions=False)
+    assert not bad.ok and bad.problems[0].position == checkpoint["position"]
