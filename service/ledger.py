@@ -180,7 +180,7 @@ class Ledger(Application):
         # PostgreSQL: the server checksums pages itself; here we check the events table reads whole
         from psycopg.sql import SQL, Identifier
 
-        statement = SQL("SELECT COUNT(*), COUNT(DISTINCT (originator_id, originator_version)) FROM {}.{}").format(
+        statement = SQL("SELECT COUNT(*) AS total, COUNT(DISTINCT (originator_id, originator_version)) AS distinct_rows FROM {}.{}").format(
             Identifier(self.recorder.datastore.schema), Identifier(self.recorder.events_table_name))
         with self.recorder.datastore.transaction(commit=False) as c:
             c.execute(statement)
