@@ -45,6 +45,9 @@ def effective_changes(kind: Kind, current: dict, changes: dict) -> dict:
     real = {k: v for k, v in changes.items() if current.get(k) != v}
     if not real:
         raise InvalidChange("the correction changes nothing")
+    start, end = real.get("occurred_on", current.get("occurred_on")), real.get("ends_on", current.get("ends_on"))
+    if start and end and end < start:
+        raise InvalidChange("结束日期早于开始日期 / the end date is before the start date")
     return real
 
 

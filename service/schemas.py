@@ -24,6 +24,11 @@ COUNT_MAX = 10**9
 REQUIRED = "必填 / required"
 NULL = "不能为空 / may not be empty"
 UNKNOWN = "未知字段 / unknown field"
+NOT_OBJECT = "应为 JSON 对象 / must be a JSON object"
+NOT_TEXT = "应为文字 / must be text"
+NOT_INTEGER = "应为整数 / must be a whole number"
+NOT_LIST = "应为列表 / must be a list"
+LENGTH = "长度应在 {min} 到 {max} 字之间 / length must be {min} to {max}"
 USCC_MESSAGES = {
     "length": "统一社会信用代码应为 18 位 / a unified social credit code has 18 characters",
     "characters": "统一社会信用代码含非法字符 / the code contains characters that are not allowed",
@@ -128,15 +133,31 @@ class Measure(fields.Field):
         return {"value": str(number) if self.money else int(number), "approx": value.get("approx")}
 
 
+class WholeNumber(fields.Integer):
+    """A whole number that may come as text ("2021"), never one cut down from a fraction (2021.5)."""
+
+    def _validated(self, value):
+        if isinstance(value, (float, Decimal)):
+            try:
+                whole = value == int(value)
+            except (OverflowError, ValueError):
+                whole = False
+            if not whole:
+                raise self.make_error("invalid")
+        return super()._validated(value)
+
+
 class FirmSchema(Schema):
     """A firm involved: by name, by 统一社会信用代码, or both."""
 
     class Meta:
         unknown = RAISE
 
-    name = fields.String(load_default=None, validate=validate.Length(max=100), error_messages=_errors(),
+    error_messages = {"unknown": UNKNOWN, "type": NOT_OBJECT}
+    name = fields.String(load_default=None, validate=validate.Length(min=0, max=100, error=LENGTH),
+                         error_messages=_errors(invalid=NOT_TEXT),
                          metadata={"zh": "企业名称", "en": "firm name"})
-    uscc = fields.String(load_default=None, error_messages=_errors(),
+    uscc = fields.String(load_default=None, error_messages=_errors(invalid=NOT_TEXT),
                          metadata={"zh": "统一社会信用代码", "en": "unified social credit code"})
 
     @validates_schema
@@ -189,7 +210,8 @@ def make_field(f: Field) -> fields.Field:
         rng = validate.Range(f.minimum, f.maximum,
                              error=f"应在 {f.minimum} 与 {f.maximum} 之间 / must be between {f.minimum} and {f.maximum}")
         common["metadata"].update(minimum=f.minimum, maximum=f.maximum)
-        return fields.Integer(strict=False, validate=rng, **common)
+        common["error_messages"] = _errors(invalid=NOT_INTEGER, too_large=NOT_INTEGER)
+        return WholeNumber(strict=False, validate=rng, **common)
     if f.type == "date":
         rng = validate.Range(MIN_DATE, MAX_DATE, error="日期超出范围 / date out of range")
         return fields.Date(validate=rng, error_messages=_errors(invalid="日期格式应为 2020-05-12 / a date like 2020-05-12"),
@@ -197,12 +219,13 @@ def make_field(f: Field) -> fields.Field:
     if f.type == "choice":
         choices = _choices_for(f)
         common["metadata"]["choices"] = {k: {"zh": zh, "en": en} for k, (zh, en) in choices.items()}
+        common["error_messages"] = _errors(invalid=NOT_TEXT)
         return fields.String(validate=validate.OneOf(
             list(choices), error="应为以下之一 / must be one of: {choices}"), **common)
     if f.type == "text":
         limit = 4000 if f.name == "notes" else 200
-        length = validate.Length(min=1 if f.required else 0, max=limit,
-                                 error=f"长度应在 {{min}} 到 {{max}} 字之间 / length must be {{min}} to {{max}}")
+        length = validate.Length(min=1 if f.required else 0, max=limit, error=LENGTH)
+        common["error_messages"] = _errors(invalid=NOT_TEXT)
         return fields.String(validate=length, **common)
     raise ValueError(f"unknown field type {f.type}")
 
@@ -212,27 +235,32 @@ class ActionSchemaBase(Schema):
         unknown = RAISE
         ordered = True
 
-    error_messages = {"unknown": UNKNOWN, "type": "应为 JSON 对象 / must be a JSON object"}
+    error_messages = {"unknown": UNKNOWN, "type": NOT_OBJECT}
     KIND: Kind
 
-    key = fields.String(load_default=None, validate=validate.Length(min=1, max=200), error_messages=_errors(),
+    key = fields.String(load_default=None, validate=validate.Length(min=1, max=200, error=LENGTH),
+                        error_messages=_errors(invalid=NOT_TEXT),
                         metadata={"zh": "幂等键", "en": "idempotency key",
                                   "help_en": "the same key always means the same record"})
-    kind = fields.String(required=True, error_messages=_errors(), metadata={"zh": "类型", "en": "kind"})
-    firms = fields.List(fields.Nested(FirmSchema), load_default=list, error_messages=_errors(),
+    kind = fields.String(required=True, error_messages=_errors(invalid=NOT_TEXT), metadata={"zh": "类型", "en": "kind"})
+    firms = fields.List(fields.Nested(FirmSchema, error_messages={"type": NOT_OBJECT}), load_default=list,
+                        error_messages=_errors(invalid=NOT_LIST),
                         metadata={"zh": "涉及企业", "en": "firms involved", "type": "firms"})
 
-    @validates_schema
-    def _whole_record(self, data, **kwargs):
+    @validates_schema(pass_original=True)
+    def _whole_record(self, data, original_data, **kwargs):
         kind = self.KIND
         if data.get("kind") != kind.key:
             raise ValidationError(f"应为 {kind.key} / must be {kind.key}", "kind")
         start, end = data.get("occurred_on"), data.get("ends_on")
         if start and end and end < start:
             raise ValidationError("结束日期早于开始日期 / the end date is before the start date", "ends_on")
-        if kind.aggregate == "enterprise" and len(data.get("firms") or []) != 1:
+        # a correction (partial) that does not touch the firms keeps the one it has
+        firms_given = not self.partial or "firms" in original_data
+        if kind.aggregate == "enterprise" and firms_given and len(data.get("firms") or []) != 1:
             raise ValidationError("请填写一家企业 / name exactly one firm", "firms")
-        for name in ("organisation", "title", "chamber"):
+        required_texts = tuple(f.name for f in kind.fields if f.type == "text" and f.required)
+        for name in ("organisation", "title") + required_texts:
             if name in data and isinstance(data[name], str) and data[name] and not data[name].strip():
                 raise ValidationError(NULL, name)
 
@@ -284,7 +312,16 @@ def load_changes(kind: Kind, payload) -> dict:
     data.pop("kind", None)
     data.pop("key", None)
     # partial loading still fills load_default values: keep only what the caller sent.
-    return {k: v for k, v in data.items() if k in payload}
+    changes = {k: v for k, v in data.items() if k in payload}
+    # normalised as load_action does, so a corrected record reads (and exports) like a new one
+    for name in ("organisation", "title", "notes", "chamber"):
+        if isinstance(changes.get(name), str):
+            changes[name] = changes[name].strip()
+    if "notes" in changes and changes["notes"] is None:
+        changes["notes"] = ""
+    if "theme" in changes and changes["theme"] is None:
+        changes["theme"] = kind.theme
+    return changes
 
 
 def dump_action(kind: Kind, key: str, values: dict) -> dict:

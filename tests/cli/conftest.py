@@ -1,0 +1,2 @@
+"""Fixtures of the command-line tests: a ledger on an SQLite file under tmp_path (see tests/helpers.py)."""
+from tests.helpers import ledger, sqlite_only  # noqa: F401
