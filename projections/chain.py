@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import struct
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterator
@@ -26,14 +27,19 @@ def _part(data: bytes) -> bytes:
     return struct.pack(">I", len(data)) + data
 
 
+def _raw(value: Any) -> bytes:
+    """Bytes as stored; text (what SQL's replace() leaves in a BLOB column) as its UTF-8."""
+    return value.encode() if isinstance(value, str) else bytes(value)
+
+
 def link(previous_hex: str, position: int, originator_id: Any, version: int, topic: str, state: bytes) -> str:
     """The chain hash of one stored event after ``previous_hex``."""
     h = hashlib.sha256(bytes.fromhex(previous_hex))
     h.update(struct.pack(">q", position))
     h.update(_part(str(originator_id).encode()))
     h.update(struct.pack(">q", version))
-    h.update(_part(topic.encode()))
-    h.update(_part(bytes(state)))
+    h.update(_part(_raw(topic)))
+    h.update(_part(_raw(state)))
     return h.hexdigest()
 
 
@@ -51,11 +57,17 @@ def raw_rows(recorder: Any, page: int = 5000, stop: int | None = None) -> Iterat
 class Chain:
     """The stored chain (table ``chain`` in the views file), extended by pulling new events."""
 
-    def __init__(self, recorder: Any, db: Any):
+    def __init__(self, recorder: Any, store: Any):
+        """``store``: the ViewStore whose file holds the chain (its ``db`` is per thread)."""
         self.recorder = recorder
-        self.db = db
-        if "chain" not in db.table_names():
-            db["chain"].create({"position": int, "hash": str}, pk="position")
+        self.store = store
+        self.lock = threading.Lock()
+        if "chain" not in self.db.table_names():
+            self.db["chain"].create({"position": int, "hash": str}, pk="position")
+
+    @property
+    def db(self) -> Any:
+        return self.store.db
 
     def head(self) -> tuple[int, str]:
         row = self.db.execute("SELECT position, hash FROM chain ORDER BY position DESC LIMIT 1").fetchone()
@@ -66,18 +78,26 @@ class Chain:
         return row[0] if row else None
 
     def catch_up(self, batch: int = 5000) -> tuple[int, str]:
-        position, head = self.head()
-        while True:
-            rows = self.recorder.select_notifications(start=position + 1, limit=batch)
-            if not rows:
-                return position, head
-            links = []
-            for n in rows:
-                head = link(head, n.id, n.originator_id, n.originator_version, n.topic, n.state)
-                links.append((n.id, head))
-            with self.db.conn:
-                self.db.conn.executemany("INSERT INTO chain (position, hash) VALUES (?, ?)", links)
-            position = rows[-1].id
+        with self.lock:
+            while True:
+                position, head = self.head()
+                rows = self.recorder.select_notifications(start=position + 1, limit=batch)
+                if not rows:
+                    return position, head
+                links = []
+                for n in rows:
+                    head = link(head, n.id, n.originator_id, n.originator_version, n.topic, n.state)
+                    links.append((n.id, head))
+                conn = self.db.conn
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    # another process may have extended the chain meanwhile: then fold again from its head
+                    if self.head()[0] == position:
+                        conn.executemany("INSERT INTO chain (position, hash) VALUES (?, ?)", links)
+                    conn.execute("COMMIT")
+                except BaseException:
+                    conn.execute("ROLLBACK")
+                    raise
 
     def checkpoint(self) -> dict:
         position, head = self.catch_up()
@@ -149,9 +169,18 @@ def verify(recorder: Any, chain: Chain, *, seals: list[dict] = (), checkpoint: d
         versions[oid] = max(last, n.originator_version)
         present.add(n.id)
         if contiguous_positions and n.id != previous_position + 1:
-            result.fail(n.id, f"positions {previous_position + 1}–{n.id - 1} are missing: rows were deleted")
+            gone = f"position {n.id - 1} is" if n.id - 1 == previous_position + 1 else \
+                f"positions {previous_position + 1}–{n.id - 1} are"
+            result.fail(previous_position + 1, f"{gone} missing: rows were deleted")
         previous_position = n.id
-        head = link(head, n.id, n.originator_id, n.originator_version, n.topic, n.state)
+        if not isinstance(n.state, (bytes, bytearray, memoryview)):
+            result.fail(n.id, f"state stored as {type(n.state).__name__}, not bytes: written outside the application")
+        try:
+            head = link(head, n.id, n.originator_id, n.originator_version, n.topic, n.state)
+        except (TypeError, ValueError, struct.error) as e:
+            result.fail(n.id, f"stored row cannot be read as an event ({e}): written outside the application")
+            head = stored.get(n.id, head)
+            continue
         if n.id in heads_wanted:
             heads[n.id] = head
         if n.id in stored:
@@ -181,11 +210,14 @@ def verify(recorder: Any, chain: Chain, *, seals: list[dict] = (), checkpoint: d
     if checkpoint:
         p = int(checkpoint["position"])
         if p > previous_position:
-            result.fail(p, f"checkpoint at position {p} is beyond the store's last event {previous_position}: "
-                           "the tail was deleted")
+            result.fail(previous_position + 1, f"checkpoint at position {p} is beyond the store's last event "
+                                               f"{previous_position}: the tail from {previous_position + 1} on "
+                                               "was deleted")
         elif heads.get(p) != checkpoint["head"]:
             result.fail(p, "the chain at the checkpoint's position differs from the checkpoint: history was "
                            "rewritten before it")
+    # the first problem is the first bad position (the store's own integrity check, which has none, first)
+    result.problems.sort(key=lambda problem: -1 if problem.position is None else problem.position)
     return result
 
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
 
@@ -24,7 +24,7 @@ class Reports:
         self.store = ViewStore(path)
         self.projector = Projector(recorder, self.store, batch=batch)
         self.recorder = recorder
-        self.chain = Chain(recorder, self.store.db)
+        self.chain = Chain(recorder, self.store)
         self._ensure_cache()
 
     def _ensure_cache(self) -> None:
@@ -63,7 +63,8 @@ class Reports:
         if moment.tzinfo is None:
             moment = moment.astimezone()
         iso = moment.isoformat()
-        return self.store.position_at(iso), iso
+        # recorded_at is stored in UTC (+00:00) and compared as text: compare in UTC too
+        return self.store.position_at(moment.astimezone(timezone.utc).isoformat()), iso
 
     def summary(self, year: int, organisation: str | None = None, as_of: str | int | None = None) -> dict:
         """The year's summary as the ledger stands (or stood at ``as_of``), with its seal when closed."""
@@ -129,9 +130,18 @@ class Reports:
                integrity: Callable[[], list[str]] | None = None, contiguous_positions: bool = True):
         """Recompute the chain from the raw rows. Does NOT extend the stored chain first: a row slipped
         in after the chained head must not be vouched for by the check that should catch it."""
-        self.projector.catch_up()  # the seals come from the views; the chain stays as it was
-        return verify(self.recorder, self.chain, seals=self.seals(), checkpoint=checkpoint, seal_key=seal_key,
-                      integrity=integrity, contiguous_positions=contiguous_positions)
+        try:
+            self.projector.catch_up()  # the seals come from the views; the chain stays as it was
+            unfolded = None
+        except Exception as e:  # a row the fold cannot read must be reported, not crash the check
+            unfolded = (self.store.position + 1, f"{type(e).__name__}: {e}")
+        result = verify(self.recorder, self.chain, seals=self.seals(), checkpoint=checkpoint, seal_key=seal_key,
+                        integrity=integrity, contiguous_positions=contiguous_positions)
+        if unfolded:
+            result.fail(unfolded[0], f"the events from position {unfolded[0]} on cannot be read ({unfolded[1]}): "
+                                     "written outside the application")
+            result.problems.sort(key=lambda problem: -1 if problem.position is None else problem.position)
+        return result
 
     def audit_lines(self):
         """The whole log, each event with its position, raw state and chain hash (JSON lines)."""

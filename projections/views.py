@@ -11,9 +11,12 @@ applies the events' upcasts, and it is several times faster for a rebuild.
 from __future__ import annotations
 
 import json
+import sqlite3
+import threading
+from contextlib import contextmanager
 from operator import itemgetter
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 from uuid import UUID
 
 import sqlite_utils
@@ -26,6 +29,10 @@ from domain.subjects import Chamber, Enterprise, Entry
 from domain.years import Year
 
 TRACKING_NAME = "views"
+# The secondary indexes of the view tables: dropped while a rebuild refills the tables, then made again
+# (sorting once is much faster than keeping random-keyed indexes up to date row by row).
+INDEXES = (("records", ("organisation", "year")), ("records", ("kind", "occurred_on")),
+           ("events", ("record_id",)), ("events", ("recorded_at",)))
 RECORD_COLUMNS = {
     "id": str, "kind": str, "event": str, "theme": str, "organisation": str, "subject_id": str, "subject": str,
     "occurred_on": str, "ends_on": str, "year": int, "title": str, "notes": str, "key": str, "firms": str,
@@ -46,9 +53,12 @@ CACHE_KIB = 65536  # SQLite page cache of the view file: its random-keyed indexe
 
 def _hook(obj: dict) -> Any:
     """Custom types of the stored JSON become plain JSON values (ISO text, decimal text)."""
-    if len(obj) == 2 and "_type_" in obj and "_data_" in obj:
+    if "_type_" in obj and "_data_" in obj and len(obj) == 2:
         return obj["_data_"]
     return obj
+
+
+_decode = json.JSONDecoder(object_hook=_hook).decode  # json.loads(text, object_hook=_hook), built once
 
 
 def _uuid_text(value: str) -> str:
@@ -92,7 +102,11 @@ HANDLERS = _Handlers()
 
 def decode_state(topic: str, state: bytes) -> tuple[str, type, dict]:
     step, cls = HANDLERS(topic)
-    data = json.loads(state, object_hook=_hook)
+    if isinstance(state, bytes) and state.startswith(b'{"'):
+        # What json.loads does with these bytes (it would detect UTF-8), minus its per-call set-up.
+        data = _decode(state.decode("utf-8", "surrogatepass"))
+    else:
+        data = json.loads(state, object_hook=_hook)
     target = getattr(cls, "class_version", 1)
     version = data.pop("class_version", 1)
     while version < target:
@@ -105,15 +119,30 @@ class ViewStore:
     """The view tables in one SQLite file (or in memory, for as-of rebuilds)."""
 
     def __init__(self, path: str | Path | None = None):
-        if path is None:
-            self.db = sqlite_utils.Database(memory=True)
-        else:
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite_utils.Database(str(path))
-            self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
         self.path = path
+        # One connection per thread for a file (a web server answers from several threads); an
+        # in-memory store (as-of) lives and dies within one call, on one connection.
+        self._local = threading.local()
+        self._memory = sqlite_utils.Database(memory=True) if path is None else None
+        if path is not None:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self.db.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
         self.create_tables()
+
+    @property
+    def db(self) -> sqlite_utils.Database:
+        if self._memory is not None:
+            return self._memory
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = sqlite_utils.Database(sqlite3.connect(str(self.path), timeout=30))
+            db.execute("PRAGMA journal_mode=WAL")
+            # A derived, rebuildable file: in WAL mode NORMAL stays consistent (rows and tracking position
+            # commit together); a power cut may drop the last commits, which the next catch-up folds again.
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
+            self._local.db = db
+        return db
 
     def create_tables(self) -> None:
         db = self.db
@@ -121,8 +150,6 @@ class ViewStore:
             db["tracking"].create({"name": str, "position": int}, pk="name")
         if "records" not in db.table_names():
             db["records"].create(RECORD_COLUMNS, pk="id", not_null={"kind", "event"})
-            db["records"].create_index(["organisation", "year"])
-            db["records"].create_index(["kind", "occurred_on"])
         if "subjects" not in db.table_names():
             db["subjects"].create({"id": str, "type": str, "organisation": str, "name": str, "uscc": str}, pk="id")
         if "seals" not in db.table_names():
@@ -131,8 +158,32 @@ class ViewStore:
                                pk=("organisation", "year"))
         if "events" not in db.table_names():
             db["events"].create(EVENT_COLUMNS, pk="position")
-            db["events"].create_index(["record_id"])
-            db["events"].create_index(["recorded_at"])
+        self.create_indexes()
+
+    @staticmethod
+    def _index_name(table: str, columns: tuple[str, ...]) -> str:
+        return f"idx_{table}_{'_'.join(columns)}"  # sqlite-utils' own name for it
+
+    def create_indexes(self) -> None:
+        """Make every secondary index that is missing (all of them after a rebuild)."""
+        existing = {row[0] for row in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+        for table, columns in INDEXES:
+            if self._index_name(table, columns) not in existing:
+                self.db[table].create_index(list(columns), if_not_exists=True)  # another process may race us
+
+    def drop_indexes(self) -> None:
+        with self.db.conn:
+            for table, columns in INDEXES:
+                self.db.execute(f"DROP INDEX IF EXISTS [{self._index_name(table, columns)}]")
+
+    @contextmanager
+    def bulk(self) -> Iterator[None]:
+        """Fill the tables without their secondary indexes; the indexes are made again on the way out."""
+        self.drop_indexes()
+        try:
+            yield
+        finally:
+            self.create_indexes()
 
     def reset(self) -> None:
         with self.db.conn:
@@ -146,8 +197,28 @@ class ViewStore:
         return row[0] if row else 0
 
     # --- the fold ---
-    def apply(self, notifications: Iterable[Any]) -> int:
-        """Fold a batch of notifications and store rows and the new position in one transaction."""
+    def apply(self, notifications: Iterable[Any], expected: int | None = None) -> int:
+        """Fold a batch of notifications and store rows and the new position in one transaction.
+
+        The transaction takes the write lock first (BEGIN IMMEDIATE); when ``expected`` is given and
+        another process moved the tracking position meanwhile, nothing is written and the caller reads
+        again from the new position.
+        """
+        conn = self.db.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            if expected is not None and self.position != expected:
+                conn.execute("ROLLBACK")
+                return self.position
+            last = self._fold(notifications)
+            conn.execute("COMMIT")
+            return last
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+
+    def _fold(self, notifications: Iterable[Any]) -> int:
         records: dict[str, dict] = {}
         subjects: dict[str, dict] = {}
         seals: list[tuple] = []
@@ -208,7 +279,7 @@ class ViewStore:
                            data.get("occurred_on")))
         if last is None:
             return self.position
-        with self.db.conn:
+        if events:  # inside apply's transaction
             if seals:
                 self.db.conn.executemany("INSERT OR REPLACE INTO seals VALUES (?, ?, ?, ?, ?, ?, ?, ?)", seals)
             if subjects:
@@ -270,23 +341,26 @@ class Projector:
         self.recorder = recorder
         self.store = store
         self.batch = batch
+        self.lock = threading.RLock()  # one catch-up at a time in this process (others: BEGIN IMMEDIATE)
 
     def catch_up(self, stop: int | None = None, progress: Callable[[int], None] | None = None) -> int:
         """Fold everything after the tracking position (up to ``stop``); answers the new position."""
-        position = self.store.position
-        while True:
-            if stop is not None and position >= stop:
-                return position
-            batch = self.recorder.select_notifications(start=position + 1, limit=self.batch, stop=stop)
-            if not batch:
-                return position
-            position = self.store.apply(batch)
-            if progress:
-                progress(len(batch))
+        with self.lock:
+            position = self.store.position
+            while True:
+                if stop is not None and position >= stop:
+                    return position
+                batch = self.recorder.select_notifications(start=position + 1, limit=self.batch, stop=stop)
+                if not batch:
+                    return position
+                position = self.store.apply(batch, expected=position)
+                if progress:
+                    progress(len(batch))
 
     def rebuild(self, progress: Callable[[int], None] | None = None) -> int:
         self.store.reset()
-        return self.catch_up(progress=progress)
+        with self.store.bulk():
+            return self.catch_up(progress=progress)
 
     def head(self) -> int:
         return self.recorder.max_notification_id() or 0
@@ -295,5 +369,6 @@ class Projector:
 def as_of_store(recorder: Any, position: int) -> ViewStore:
     """A fresh in-memory view of the ledger as it stood at ``position``, by the same fold."""
     store = ViewStore(None)
-    Projector(recorder, store).catch_up(stop=position)
+    with store.bulk():
+        Projector(recorder, store).catch_up(stop=position)
     return store

@@ -10,6 +10,7 @@ import click
 
 from domain.errors import DomainError
 from projections.reports import Reports
+from service.accounts import ROLES, AccountError, Accounts
 from service.ledger import ImportRefused, Ledger, data_folder
 from service.schemas import InvalidInput, catalogue
 
@@ -335,6 +336,65 @@ def verify_(checkpoint_file, fmt: str) -> None:
         for p in result.problems[1:]:
             click.echo(f"  also {p}", err=True)
     sys.exit(0 if result.ok else 1)
+
+
+# --- accounts --------------------------------------------------------------------------------
+
+
+def open_accounts() -> Accounts:
+    return Accounts(data_folder())
+
+
+@cli.group()
+def user() -> None:
+    """Accounts: add users, list them, issue API tokens, make the first admin."""
+
+
+@user.command("add")
+@click.argument("name")
+@click.option("--role", type=click.Choice(ROLES), required=True)
+@click.option("--password-stdin", is_flag=True, help="read the password from the first line of stdin")
+def user_add(name: str, role: str, password_stdin: bool) -> None:
+    """Add a user; without --password-stdin a random password is made and printed once."""
+    password = None
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+        if not password:
+            fail("stdin 中没有密码 / no password on stdin", 2)
+    try:
+        made = open_accounts().add(name, role, password)
+    except AccountError as e:
+        fail(f"未添加 / not added: {e}")
+    if password is None:
+        click.echo(f"user {name} added ({role}); password (shown once):", err=True)
+        click.echo(made)
+    else:
+        click.echo(f"user {name} added ({role})")
+
+
+@user.command("list")
+def user_list() -> None:
+    """Every user and its role."""
+    for u in open_accounts().all():
+        click.echo(f"{u.name}\t{u.role}")
+
+
+@user.command("token")
+@click.argument("name")
+def user_token(name: str) -> None:
+    """Issue a new API token for the user (printed once; any earlier token stops working)."""
+    try:
+        click.echo(open_accounts().issue_token(name))
+    except AccountError as e:
+        fail(str(e))
+
+
+@user.command("ensure-admin")
+def user_ensure_admin() -> None:
+    """On first start only (no user at all): create "admin" with a random password and print the login."""
+    made = open_accounts().ensure_admin()
+    if made:
+        click.echo(f"admin login: {made[0]} / {made[1]}")
 
 
 def main() -> None:

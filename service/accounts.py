@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import sqlite3
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,12 +52,20 @@ def _token_digest(token: str) -> str:
 class Accounts:
     def __init__(self, folder: str | Path):
         Path(folder).mkdir(parents=True, exist_ok=True)
-        self.db = sqlite_utils.Database(str(Path(folder) / "accounts.sqlite"))
+        self.path = Path(folder) / "accounts.sqlite"
+        self._local = threading.local()  # one connection per thread: a web server answers from several
         if "users" not in self.db.table_names():
             self.db["users"].create({"name": str, "role": str, "password_hash": str, "token_digest": str,
                                      "failures": int, "locked_until": float, "created_at": float},
                                     pk="name", not_null={"role", "password_hash"})
             self.db["users"].create_index(["token_digest"])
+
+    @property
+    def db(self) -> sqlite_utils.Database:
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = self._local.db = sqlite_utils.Database(sqlite3.connect(str(self.path), timeout=30))
+        return db
 
     def _row(self, name: str) -> dict | None:
         rows = list(self.db.query("SELECT * FROM users WHERE name = ?", [name]))

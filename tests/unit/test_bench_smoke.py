@@ -1,0 +1,57 @@
+"""Smoke run of the benchmark (scripts/bench.py --quick): it runs end to end and reports every figure.
+
+Not a timing test: it checks the shape of the final JSON and that the rebuild folded every generated
+event into the view.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.slow
+def test_the_quick_bench_reports_every_figure(tmp_path):
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("PERSISTENCE_MODULE", "TAIZHANG_PERSISTENCE_MODULE", "TAIZHANG_DATA")}
+    data = tmp_path / "bench"
+    done = subprocess.run([sys.executable, str(ROOT / "scripts" / "bench.py"), "--quick", "--data", str(data)],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.strip().splitlines()
+    assert any("rebuild speed vs raw scan (goal ≥ 0.8×)" in line for line in lines)
+    assert any("goal: summary read p99 ≤ 20 ms, flat" in line for line in lines)
+    result = json.loads(lines[-1])
+
+    assert {"generation", "rebuild", "summary", "machine", "goals"} <= set(result)
+    assert {"platform", "cpu_count", "python"} <= set(result["machine"])
+
+    generated = result["generation"]
+    assert generated["events"] == generated["created"] + generated["corrected"] + generated["retracted"] \
+        + generated["logged_by_cycles"]
+    assert generated["corrected"] > 0 and generated["retracted"] > 0
+
+    rebuild = result["rebuild"]
+    for key in ("rebuild_s", "rebuild_events_per_s", "raw_scan_s", "raw_scan_events_per_s", "ratio", "peak_rss_mb"):
+        assert key in rebuild
+    assert rebuild["events"] == generated["events"]
+    assert rebuild["scanned"] == generated["events"]
+    assert rebuild["view_events"] == generated["events"]
+    assert rebuild["position"] == generated["events"]
+    assert rebuild["view_retracted"] == generated["retracted"]
+    assert isinstance(rebuild["ratio"], (int, float)) and rebuild["ratio"] > 0
+
+    sizes = [s["events"] for s in result["summary"]]
+    assert sizes == [500, 1000, 2000]
+    for row in result["summary"]:
+        for key in ("summary_first_ms", "summary_read_p50_ms", "summary_read_p99_ms", "cycle_p50_ms",
+                    "cycle_p99_ms", "catch_up_ms", "cycles"):
+            assert row[key] >= 0
+        assert row["cycles"] == 50
+        assert row["records_2020"] > 0
