@@ -240,6 +240,11 @@ class RetractionSchema(_WriteBody):
 
 # --- the summary ---
 
+class SealedValueSchema(Plain):
+    value = fields.String(allow_none=True)
+    text = fields.String(allow_none=True)
+
+
 class FigureSchema(Plain):
     class Meta:
         ordered = True
@@ -254,6 +259,8 @@ class FigureSchema(Plain):
     phrase = fields.String()
     event_ids = fields.List(fields.Integer(), required=True,
                             metadata={"description": "positions of the events behind the figure"})
+    adjusted = fields.Boolean(metadata={"description": "true when the figure changed after its year was sealed"})
+    sealed = fields.Nested(SealedValueSchema, metadata={"description": "the figure as sealed at the year's close"})
 
 
 class TargetSchema(PassThrough):

@@ -275,8 +275,6 @@ def test_an_admin_closes_a_year_through_the_form_and_a_later_correction_shows_be
     assert verified["ok"] is True and not any("HMAC not checked" in n for n in verified["notes"])
 
 
-@pytest.mark.xfail(reason="api/api_schemas.py's FigureSchema (not pass-through) drops a figure's sealed/adjusted "
-                          "from /api/summary: owned by the REST API", strict=False)
 def test_the_ledgers_summary_api_also_shows_the_sealed_and_the_adjusted_figure(demo, as_admin, monkeypatch):
     monkeypatch.setenv("TAIZHANG_SEAL_KEY", KEY)
     assert as_admin.post("/audit/years/2020/close", data={"confirm": "yes"}).status_code == 303
