@@ -1,0 +1,260 @@
+"""Who may do what, route by route: an explicit matrix of every rule × method × role.
+
+``EXPECTED`` holds, for every rule of ``app.url_map`` (but ``static``) and every method it takes
+(HEAD and OPTIONS aside), the status each role gets: anonymous, staff, auditor, admin. A route added
+without a line here fails ``test_every_route_has_an_authz_decision``: deciding who may use it is part
+of adding it.
+
+Reading the matrix: a forbidden role gets 403 (logged in), 302 to the login page (anonymous, HTML) or
+401 (anonymous, /api). An allowed role gets what its request deserves: 200/201/303, or 422/400/503
+where the body sent below is refused on its merits — that still shows authorisation passed, since
+every guard runs before the view reads its input. Bodies that would change shared state (correct,
+retract, close a year, add a user) are deliberately incomplete so the matrix runs in any order.
+
+Every route under /api is checked twice: with the browser session, and with a bearer token.
+The app runs with CSRF off (as the ``app`` fixture); tests/web and tests/api check CSRF itself.
+"""
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from tests.conftest import PASSWORDS, USER_OF_ROLE, USERS
+from tests.helpers import valid_payload
+
+ROLES = ("anonymous", "staff", "auditor", "admin")
+YEAR = 2020
+FIGURE = "business.job_fairs_online"
+
+
+def R(anonymous: int, staff: int, auditor: int, admin: int) -> dict[str, int]:
+    return {"anonymous": anonymous, "staff": staff, "auditor": auditor, "admin": admin}
+
+
+EXPECTED: dict[tuple[str, str], dict[str, int]] = {
+    # --- public ---------------------------------------------------------------------------------
+    ("/", "GET"): R(200, 302, 302, 302),                         # logged in: on to the ledger
+    ("/healthz", "GET"): R(200, 200, 200, 200),
+    ("/login", "GET"): R(200, 200, 200, 200),
+    ("/login", "POST"): R(401, 401, 401, 401),                   # empty name: refused on its merits
+    ("/logout", "POST"): R(302, 302, 302, 302),
+    ("/lang/<code>", "GET"): R(302, 302, 302, 302),
+    ("/api/openapi.json", "GET"): R(200, 200, 200, 200),
+    ("/api/docs", "GET"): R(200, 200, 200, 200),
+    # --- staff pages: everyone logged in reads; staff and admins write ---------------------------
+    ("/log", "GET"): R(302, 200, 403, 200),
+    ("/log/<kind>", "GET"): R(302, 200, 403, 200),
+    ("/log/<kind>", "POST"): R(302, 303, 403, 303),              # a valid job fair: logged
+    ("/records", "GET"): R(302, 200, 200, 200),
+    ("/records/<uuid:record_id>", "GET"): R(302, 200, 200, 200),
+    ("/records/<uuid:record_id>/correct", "GET"): R(302, 200, 403, 200),
+    ("/records/<uuid:record_id>/correct", "POST"): R(302, 422, 403, 422),  # no reason
+    ("/records/<uuid:record_id>/retract", "GET"): R(302, 200, 403, 200),
+    ("/records/<uuid:record_id>/retract", "POST"): R(302, 422, 403, 422),  # no reason
+    ("/firms/suggest", "GET"): R(302, 200, 200, 200),
+    # --- the summary: everyone logged in ---------------------------------------------------------
+    ("/summary/<int:year>", "GET"): R(302, 200, 200, 200),
+    ("/summary/<int:year>/diff", "GET"): R(302, 200, 200, 200),
+    ("/summary/<int:year>/download.<fmt>", "GET"): R(302, 200, 200, 200),
+    ("/summary/<int:year>/figures/<key>", "GET"): R(302, 200, 200, 200),
+    # --- admin: users ----------------------------------------------------------------------------
+    ("/admin/users", "GET"): R(302, 403, 403, 200),
+    ("/admin/users", "POST"): R(302, 403, 403, 422),             # no name
+    # --- audit pages: auditors and admins read; only admins close a year -------------------------
+    ("/audit/", "GET"): R(302, 403, 200, 200),
+    ("/audit/checkpoint.json", "GET"): R(302, 403, 200, 200),
+    ("/audit/records/<uuid:record_id>", "GET"): R(302, 403, 200, 200),
+    ("/audit/summary/<int:year>", "GET"): R(302, 403, 200, 200),
+    ("/audit/summary/<int:year>/diff", "GET"): R(302, 403, 200, 200),
+    ("/audit/verify", "GET"): R(302, 403, 200, 200),
+    ("/audit/verify", "POST"): R(302, 403, 200, 200),            # checks an uploaded checkpoint: a read
+    ("/audit/years/<int:year>/close", "POST"): R(302, 403, 403, 422),  # not confirmed
+    # --- JSON API: everyone logged in reads; staff and admins write ------------------------------
+    ("/api/kinds", "GET"): R(401, 200, 200, 200),
+    ("/api/actions", "GET"): R(401, 200, 200, 200),
+    ("/api/actions", "POST"): R(401, 201, 403, 201),             # a valid job fair: logged
+    ("/api/actions/<uuid:record_id>", "GET"): R(401, 200, 200, 200),
+    ("/api/actions/<uuid:record_id>/history", "GET"): R(401, 200, 200, 200),
+    ("/api/actions/<uuid:record_id>/corrections", "POST"): R(401, 422, 403, 422),  # no reason
+    ("/api/actions/<uuid:record_id>/retraction", "POST"): R(401, 422, 403, 422),   # no reason
+    ("/api/summary/<int:year>", "GET"): R(401, 200, 200, 200),
+    ("/api/summary/<int:year>/diff", "GET"): R(401, 200, 200, 200),
+    # --- audit API: auditors and admins read; only admins close a year ---------------------------
+    ("/api/audit/events", "GET"): R(401, 403, 200, 200),
+    ("/api/audit/checkpoint", "GET"): R(401, 403, 200, 200),
+    ("/api/audit/records/<uuid:record_id>/story", "GET"): R(401, 403, 200, 200),
+    ("/api/audit/summary/<int:year>", "GET"): R(401, 403, 200, 200),
+    ("/api/audit/summary/<int:year>/diff", "GET"): R(401, 403, 200, 200),
+    ("/api/audit/verify", "GET"): R(401, 403, 200, 200),
+    ("/api/audit/years/<int:year>/close", "POST"): R(401, 403, 403, 503),  # no seal key on this server
+}
+
+# Public routes: what anybody may use, logged in or not.
+PUBLIC = {("/", "GET"), ("/healthz", "GET"), ("/login", "GET"), ("/login", "POST"), ("/logout", "POST"),
+          ("/lang/<code>", "GET"), ("/api/openapi.json", "GET"), ("/api/docs", "GET")}
+# Requests other than GET that only read (an auditor may send them): checking a checkpoint.
+READING_POSTS = {("/audit/verify", "POST")}
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+DENIED = {302, 401, 403}
+
+
+def rule_methods(app) -> set[tuple[str, str]]:
+    return {(rule.rule, method) for rule in app.url_map.iter_rules() if rule.endpoint != "static"
+            for method in rule.methods if method in METHODS}
+
+
+# --- the app, once for the module ------------------------------------------------------------------
+
+class World:
+    """The module's app, the record it works on, a logged-in session cookie and a token per role."""
+
+    def __init__(self, app, record_id, sessions, tokens, checkpoint):
+        self.app = app
+        self.record_id = record_id
+        self.sessions = sessions
+        self.tokens = tokens
+        self.checkpoint = checkpoint
+
+    def client(self, role: str, via: str = "session"):
+        """A fresh client (nothing a request did to its session leaks into the next test)."""
+        client = self.app.test_client()
+        if role != "anonymous" and via == "session":
+            client.set_cookie(self.app.config.get("SESSION_COOKIE_NAME", "session"), self.sessions[role])
+        return client
+
+    def headers(self, role: str, via: str) -> dict[str, str]:
+        if role != "anonymous" and via == "token":
+            return {"Authorization": f"Bearer {self.tokens[role]}"}
+        return {}
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    from api import create_app
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.delenv("TAIZHANG_SEAL_KEY", raising=False)  # closing a year answers 503 here, never seals
+        app = create_app({"TESTING": True, "TAIZHANG_DATA": str(tmp_path_factory.mktemp("authz")),
+                          "WTF_CSRF_ENABLED": False, "SECRET_KEY": "test-secret"})
+        services = app.extensions["taizhang"]
+        for name, role in USERS.items():
+            services.accounts.add(name, role, PASSWORDS[role])
+        logged = services.ledger.log(valid_payload("job_fair", "authz-fair", occurred_on=f"{YEAR}-05-12",
+                                                   mode="online"), actor="li_staff")
+        with app.app_context():
+            checkpoint = services.reports.checkpoint()
+        sessions, tokens = {}, {}
+        for role in ROLES[1:]:
+            client = app.test_client()
+            response = client.post("/login", data={"name": USER_OF_ROLE[role], "password": PASSWORDS[role]})
+            assert response.status_code == 302, response.data[:300]
+            sessions[role] = client.get_cookie(app.config.get("SESSION_COOKIE_NAME", "session")).value
+            tokens[role] = services.accounts.issue_token(USER_OF_ROLE[role])
+        yield World(app, logged.id, sessions, tokens, checkpoint)
+
+
+# --- what each request sends -----------------------------------------------------------------------
+
+def url_for_rule(rule: str, world: World) -> str:
+    values = {"record_id": str(world.record_id), "year": str(YEAR), "key": FIGURE, "fmt": "docx",
+              "kind": "job_fair", "code": "en"}
+
+    def fill(match: re.Match) -> str:
+        name = match.group(1).split(":")[-1]
+        assert name in values, f"no value for URL parameter {name!r} of {rule}: add one to url_for_rule"
+        return values[name]
+
+    return re.sub(r"<([^>]+)>", fill, rule)
+
+
+QUERY = {
+    ("/summary/<int:year>/diff", "GET"): {"before": "1"},
+    ("/audit/summary/<int:year>/diff", "GET"): {"before": "1"},
+    ("/api/summary/<int:year>/diff", "GET"): {"before": "1"},
+    ("/api/audit/summary/<int:year>/diff", "GET"): {"before": "1"},
+}
+
+
+def form_job_fair(role: str) -> dict:
+    return {"key": f"authz-form-{role}", "organisation": "东西湖区工商联", "occurred_on": f"{YEAR}-06-01",
+            "title": f"授权测试招聘会（{role}）", "mode": "offline", "posts": "10", "firm_name": ["武汉甲科技有限公司"],
+            "firm_uscc": [""]}
+
+
+def body_for(rule: str, method: str, role: str, via: str, world: World) -> dict:
+    """Keyword arguments for the test client's request (form data or JSON)."""
+    forms = {
+        ("/login", "POST"): {"name": "", "password": ""},
+        ("/log/<kind>", "POST"): form_job_fair(role),
+        ("/records/<uuid:record_id>/correct", "POST"): {"expected_version": "1", "reason": ""},
+        ("/records/<uuid:record_id>/retract", "POST"): {"expected_version": "1", "reason": ""},
+        ("/admin/users", "POST"): {"name": "", "role": "staff"},
+        ("/audit/verify", "POST"): {"checkpoint_text": json.dumps(world.checkpoint)},
+        ("/audit/years/<int:year>/close", "POST"): {"organisation": ""},
+    }
+    jsons = {
+        ("/api/actions", "POST"): valid_payload("job_fair", f"authz-api-{role}-{via}", minimal=True,
+                                                    occurred_on=f"{YEAR}-07-01"),
+        ("/api/actions/<uuid:record_id>/corrections", "POST"): {"changes": {"posts": 13}},
+        ("/api/actions/<uuid:record_id>/retraction", "POST"): {},
+        ("/api/audit/years/<int:year>/close", "POST"): {},
+    }
+    if (rule, method) in forms:
+        return {"data": forms[(rule, method)]}
+    if (rule, method) in jsons:
+        return {"json": jsons[(rule, method)]}
+    return {}
+
+
+# --- the tests -------------------------------------------------------------------------------------
+
+def test_every_route_has_an_authz_decision(world):
+    """A route (or a method of one) without a line in EXPECTED fails here; so does a stale line."""
+    actual = rule_methods(world.app)
+    missing = sorted(actual - set(EXPECTED))
+    stale = sorted(set(EXPECTED) - actual)
+    assert not missing, f"routes without an authorisation decision in EXPECTED: {missing}"
+    assert not stale, f"EXPECTED names routes the app no longer has: {stale}"
+
+
+def test_the_matrix_keeps_the_policy():
+    """The table itself obeys the roles: only public routes let anonymous in; auditors write nothing;
+    only admins manage users or close years; staff never reach the audit."""
+    for (rule, method), statuses in EXPECTED.items():
+        assert set(statuses) == set(ROLES), (rule, method)
+        if (rule, method) in PUBLIC:
+            continue
+        anonymous = 401 if rule.startswith("/api/") else 302
+        assert statuses["anonymous"] == anonymous, (rule, method)
+        assert statuses["admin"] not in DENIED, f"admins may do everything: {rule} {method}"
+        if method != "GET" and (rule, method) not in READING_POSTS:
+            assert statuses["auditor"] == 403, f"an auditor writes nothing: {rule} {method}"
+        if rule.startswith(("/admin/", "/audit/", "/api/audit/")):
+            assert statuses["staff"] == 403, f"staff do not audit or administer: {rule} {method}"
+        if "/close" in rule or rule.startswith("/admin/"):
+            assert statuses["auditor"] == 403 and statuses["staff"] == 403, (rule, method)
+
+
+def cases():
+    for (rule, method), statuses in sorted(EXPECTED.items()):
+        vias = ("session", "token") if rule.startswith("/api/") and (rule, method) not in PUBLIC else ("session",)
+        for via in vias:
+            for role in ROLES:
+                if via == "token" and role == "anonymous":
+                    continue  # the session run already asked anonymously
+                yield pytest.param(rule, method, role, via, statuses[role],
+                                   id=f"{method} {rule} {role}" + (" token" if via == "token" else ""))
+
+
+@pytest.mark.parametrize(("rule", "method", "role", "via", "status"), list(cases()))
+def test_route_answers_each_role(world, rule, method, role, via, status):
+    client = world.client(role, via)
+    url = url_for_rule(rule, world)
+    response = client.open(url, method=method, query_string=QUERY.get((rule, method)),
+                           headers=world.headers(role, via), **body_for(rule, method, role, via, world))
+    detail = response.get_data()[:300].decode("utf-8", "replace")
+    assert response.status_code == status, f"{method} {url} as {role} ({via}): {response.status_code} {detail}"
+    if status == 302 and role == "anonymous" and (rule, method) not in PUBLIC:
+        assert "/login" in response.headers["Location"]
