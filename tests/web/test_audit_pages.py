@@ -200,6 +200,7 @@ def test_the_timeline_filters_by_actor_kind_and_recorded_date(demo, client):
 # --- verify, checkpoint ---------------------------------------------------------------------------
 
 def test_the_verify_page_shows_ok_and_the_head_on_a_clean_store(demo, as_auditor):
+    as_auditor.get("/lang/en")  # the wording checked below is the English UI's
     response = as_auditor.get("/audit/verify")
     assert response.status_code == 200
     text = text_of(response)
@@ -226,6 +227,7 @@ def test_the_verify_page_shows_ok_and_the_head_on_a_clean_store(demo, as_auditor
 def test_an_admin_closes_a_year_through_the_form_and_a_later_correction_shows_beside_the_seal(
         demo, as_admin, monkeypatch):
     monkeypatch.setenv("TAIZHANG_SEAL_KEY", KEY)
+    as_admin.get("/lang/en")  # the wording checked below is the English UI's
     reports = services(demo).reports
     position, head = reports.chain_head()
     form = as_admin.get("/audit/summary/2020").get_data(as_text=True)
