@@ -25,6 +25,8 @@ class Reports:
         self.projector = Projector(recorder, self.store, batch=batch)
         self.recorder = recorder
         self.chain = Chain(recorder, self.store)
+        self._organisations: tuple[int, list[str]] = (-1, [])
+        self._memo: dict[tuple[str, int, int], dict] = {}  # summaries at positions, parsed, in this process
         self._ensure_cache()
 
     def _ensure_cache(self) -> None:
@@ -44,9 +46,12 @@ class Reports:
         return self.projector.rebuild(progress=progress)
 
     def organisations(self) -> list[str]:
-        self.catch_up()
-        return [r["organisation"] for r in self.store.db.query(
-            "SELECT organisation, COUNT(*) n FROM records GROUP BY organisation ORDER BY n DESC")]
+        """Organisations in the ledger, most records first (worked out once per log position)."""
+        position = self.catch_up()
+        if self._organisations[0] != position:
+            self._organisations = (position, [r["organisation"] for r in self.store.db.query(
+                "SELECT organisation, COUNT(*) n FROM records GROUP BY organisation ORDER BY n DESC")])
+        return self._organisations[1]
 
     def default_organisation(self) -> str | None:
         orgs = self.organisations()
@@ -76,17 +81,30 @@ class Reports:
 
     def _summary_at(self, organisation: str, year: int, position: int) -> dict:
         """The summary at a position: computed once, then kept (the log before a position never changes)."""
+        memo = self._memo.get((organisation, year, position))
+        if memo is not None:
+            return _fresh(memo)
         db = self.store.db
         cached = db.execute("SELECT body FROM summary_cache WHERE organisation = ? AND year = ? AND position = ?",
                             [organisation, year, position]).fetchone()
         if cached:
-            return json.loads(cached[0])
+            body = json.loads(cached[0])
+            self._remember((organisation, year, position), body)
+            return self._summary_at(organisation, year, position)
         source = self.store if position == self.store.position else as_of_store(self.recorder, position)
         body = build_summary(source.db, organisation, year, position, None)
         with db.conn:
             db.execute("INSERT OR REPLACE INTO summary_cache VALUES (?, ?, ?, ?)",
                        [organisation, year, position, json.dumps(body, ensure_ascii=False)])
-        return body
+        self._remember((organisation, year, position), body)
+        return self._summary_at(organisation, year, position)
+
+    def _remember(self, key: tuple[str, int, int], body: dict) -> None:
+        """Keep a few parsed summaries: a read after catch-up then costs no parsing, only a copy."""
+        body = _freeze_ids(body)
+        if len(self._memo) >= 16:
+            self._memo.pop(next(iter(self._memo)))
+        self._memo[key] = body
 
     def seal(self, organisation: str, year: int) -> dict | None:
         rows = list(self.store.db.query("SELECT * FROM seals WHERE organisation = ? AND year = ?",
@@ -236,3 +254,22 @@ class Reports:
     def events(self, positions: list[int]) -> list[dict]:
         marks = ",".join("?" * len(positions))
         return list(self.store.db.query(f"SELECT * FROM events WHERE position IN ({marks})", positions))
+
+
+def _freeze_ids(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: tuple(v) if k == "event_ids" else _freeze_ids(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_freeze_ids(v) for v in value]
+    return value
+
+
+def _fresh(value: Any) -> Any:
+    """A copy a caller may change freely (event id lists are copied in one C-level step each)."""
+    if isinstance(value, dict):
+        return {k: _fresh(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_fresh(v) for v in value]
+    if isinstance(value, tuple):
+        return list(value)
+    return value

@@ -207,8 +207,17 @@ def _each_sentence(values: list[Value], rows_by_id: dict[str, Row]) -> list[str]
 def build_summary(db, organisation: str, year: int, position: int, as_of: str | None = None) -> dict:
     rows, stock_rows = load_rows(db, organisation, year)
     values: list[Value] = []
+    # each figure looks only at the rows of its own kinds (grouped once, not scanned 48 times)
+    by_kind: dict[str, list[Row]] = defaultdict(list)
+    stock_by_kind: dict[str, list[Row]] = defaultdict(list)
+    for r in rows:
+        by_kind[r.kind].append(r)
+    for r in stock_rows:
+        stock_by_kind[r.kind].append(r)
     for figure in FIGURES:
-        values.extend(compute(figure, rows, stock_rows, year))
+        own = [r for k in figure.kinds for r in by_kind[k]]
+        own_stock = [r for k in figure.kinds for r in stock_by_kind[k]]
+        values.extend(compute(figure, own, own_stock, year))
     for v in values:
         v.phrase = v.figure.text.format(v=v.text, firm="", title="")
     attach_event_ids(db, values)

@@ -412,8 +412,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--cycle-budget", type=float, default=CYCLE_BUDGET_S,
                    help=f"seconds after which the {CYCLES} log+catch-up+summary cycles stop early (at least 3 run; "
                         f"default {CYCLE_BUDGET_S:.0f})")
+    p.add_argument("--http-seconds", type=float, default=None,
+                   help="seconds of 16 concurrent HTTP clients posting actions (default 20; 0 skips)")
+    p.add_argument("--verify-events", type=int, default=None,
+                   help="events in the store that verify checks (default 100000; 0 skips)")
     p.add_argument("--measure-rebuild", default=None, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
+    if args.http_seconds is None:
+        args.http_seconds = 3.0 if args.quick else 20.0
+    if args.verify_events is None:
+        args.verify_events = 2000 if args.quick else 100_000
     if args.events is None:
         args.events = QUICK_EVENTS if args.quick else 1_000_000
     if args.sizes is None:
@@ -468,6 +476,12 @@ def run(args: argparse.Namespace) -> dict:
     if not args.data:
         shutil.rmtree(data, ignore_errors=True)
     results["peak_rss_mb_generation"] = peak_rss_mb()
+    from scripts.bench_write import http_bench, verify_bench
+
+    if args.http_seconds:
+        results["http"] = http_bench(args.http_seconds, say=say)
+    if args.verify_events:
+        results["verify"] = verify_bench(args.verify_events, say=say)
     return results
 
 

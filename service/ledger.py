@@ -9,6 +9,7 @@ from __future__ import annotations
 import getpass
 import json
 import os
+import threading
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -133,7 +134,14 @@ class Ledger(Application):
 
     def __init__(self, env: dict | None = None) -> None:
         super().__init__(store_env(env))
+        # Writers of this process queue here rather than on SQLite's lock, whose busy handler sleeps
+        # in growing steps (up to 100 ms) and made the tail latency of concurrent requests.
+        self._write_lock = threading.Lock()
         self.check_storage()
+
+    def save(self, *objs, **kwargs):
+        with self._write_lock:
+            return super().save(*objs, **kwargs)
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)

@@ -274,8 +274,11 @@ def schema_class(kind_key: str) -> type[Schema]:
     return type(f"{kind.event}Schema", (ActionSchemaBase,), attrs)
 
 
-def schema_for(kind_key: str) -> Schema:
-    return schema_class(kind_key)()
+@lru_cache(maxsize=None)
+def schema_for(kind_key: str, partial: bool = False) -> Schema:
+    """One schema instance per kind, made once: building a marshmallow schema costs more than a load,
+    and these keep no per-call state (no context), so threads share them safely."""
+    return schema_class(kind_key)(partial=partial)
 
 
 def load_action(payload) -> tuple[Kind, str | None, dict]:
@@ -304,7 +307,7 @@ def load_changes(kind: Kind, payload) -> dict:
     """Validate a correction's changed fields (a partial record of the same kind)."""
     if not isinstance(payload, dict) or not payload:
         raise InvalidInput({"changes": ["请至少修改一个字段 / change at least one field"]})
-    schema = schema_class(kind.key)(partial=True)
+    schema = schema_for(kind.key, partial=True)
     try:
         data = schema.load({**payload, "kind": kind.key})
     except ValidationError as e:

@@ -55,3 +55,21 @@ def test_the_quick_bench_reports_every_figure(tmp_path):
             assert row[key] >= 0
         assert row["cycles"] == 50
         assert row["records_2020"] > 0
+
+
+def test_quick_bench_reports_the_http_and_verify_figures(tmp_path):
+    """The write-side figures: every POST acknowledged (201) and verify OK over the generated store."""
+    import json
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "scripts.bench", "--quick", "--data", str(tmp_path / "b"),
+                           "--http-seconds", "2", "--verify-events", "1500"],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    http = result["http"]
+    assert http["requests"] > 0 and http["errors"] == 0 and http["clients"] == 16
+    assert http["p99_ms"] >= http["p50_ms"] > 0 and http["raw_insert_rows_per_s"] > 0
+    verify = result["verify"]
+    assert verify["ok"] is True and verify["events"] == 1500

@@ -1,0 +1,154 @@
+"""The write side and the auditor's check, for scripts/bench.
+
+1. HTTP: POST /api/actions from 16 concurrent clients on loopback for a bounded time, against the
+   app served by waitress in its own process; p50, p99 and throughput, beside the raw per-row insert
+   rate of plain sqlite3 (one row per transaction, WAL, synchronous=FULL — the same durability).
+2. verify: `Reports.verify` over a store of N events (default 100k), beside a raw scan of the rows.
+No figure here is a test assertion; the machine is shared and noisy.
+"""
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+GOAL_HTTP_P99_MS = 30
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def raw_insert_rate(folder: Path, seconds: float) -> dict:
+    """Rows per second when every row is its own durable transaction, as an acknowledged record is."""
+    conn = sqlite3.connect(str(folder / "raw.sqlite"), isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute("CREATE TABLE t (id TEXT, version INTEGER, topic TEXT, state BLOB, PRIMARY KEY (id, version))")
+    state = json.dumps({"title": "讲座", "organisation": "东西湖区工商联", "facts": {"posts": 100}},
+                       ensure_ascii=False).encode() * 2
+    n, deadline, started = 0, time.perf_counter() + seconds, time.perf_counter()
+    while time.perf_counter() < deadline:
+        conn.execute("BEGIN")
+        conn.execute("INSERT INTO t VALUES (?, 1, 'x', ?)", (f"{n:032x}", state))
+        conn.execute("COMMIT")
+        n += 1
+    elapsed = time.perf_counter() - started
+    conn.close()
+    return {"rows": n, "rows_per_s": round(n / elapsed, 1)}
+
+
+def http_bench(seconds: float = 20.0, clients: int = 16, say=print) -> dict:
+    folder = Path(tempfile.mkdtemp(prefix="taizhang-http-"))
+    from service.accounts import Accounts
+
+    accounts = Accounts(folder)
+    accounts.add("bench", "staff", "bench-password")
+    token = accounts.issue_token("bench")
+    port = _free_port()
+    env = {**os.environ, "TAIZHANG_DATA": str(folder), "TAIZHANG_ENV": "production",
+           "TAIZHANG_SECRET_KEY": "bench-secret-key"}
+    server = subprocess.Popen([sys.executable, "-m", "waitress", "--host", "127.0.0.1", f"--port={port}",
+                               f"--threads={clients}", "--call", "api:create_app"], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        for _ in range(200):
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                    break
+            except OSError:
+                time.sleep(0.1)
+        latencies: list[float] = []
+        errors: list[int] = []
+        lock = threading.Lock()
+        stop_at = time.perf_counter() + seconds
+
+        def client(worker: int) -> None:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            mine, bad, i = [], [], 0
+            while time.perf_counter() < stop_at:
+                body = json.dumps({"kind": "talk", "key": f"http-{worker}-{i}", "organisation": "东西湖区工商联",
+                                   "occurred_on": "2020-06-01", "title": f"讲座 {worker}-{i}",
+                                   "participants": 30}, ensure_ascii=False).encode()
+                t = time.perf_counter()
+                conn.request("POST", "/api/actions", body=body, headers={
+                    "Content-Type": "application/json", "Authorization": f"Bearer {token}"})
+                response = conn.getresponse()
+                response.read()
+                mine.append(time.perf_counter() - t)
+                if response.status != 201:
+                    bad.append(response.status)
+                i += 1
+            conn.close()
+            with lock:
+                latencies.extend(mine)
+                errors.extend(bad)
+
+        threads = [threading.Thread(target=client, args=(w,)) for w in range(clients)]
+        started = time.perf_counter()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        elapsed = time.perf_counter() - started
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    latencies.sort()
+
+    def pct(q: float) -> float:
+        return round(latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000, 1) if latencies else 0.0
+
+    raw = raw_insert_rate(folder, min(seconds, 5.0))
+    result = {"clients": clients, "seconds": round(elapsed, 1), "requests": len(latencies), "errors": len(errors),
+              "p50_ms": pct(0.50), "p99_ms": pct(0.99), "throughput_per_s": round(len(latencies) / elapsed, 1),
+              "raw_insert_rows_per_s": raw["rows_per_s"],
+              "throughput_vs_raw_insert": round(len(latencies) / elapsed / raw["rows_per_s"], 3),
+              "goal_p99_ms": GOAL_HTTP_P99_MS}
+    say(f"4. HTTP: {clients} clients POST /api/actions for {elapsed:.0f} s: {result['requests']:,} requests "
+        f"({result['errors']} errors), p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms "
+        f"(goal ≤ {GOAL_HTTP_P99_MS} ms), {result['throughput_per_s']}/s; raw sqlite3 durable insert "
+        f"{raw['rows_per_s']} rows/s → {result['throughput_vs_raw_insert']}× of it")
+    return result
+
+
+def verify_bench(events: int = 100_000, say=print) -> dict:
+    from projections.reports import Reports
+    from scripts.bench import Generator, Store, raw_scan
+    from service.ledger import Ledger
+
+    folder = Path(tempfile.mkdtemp(prefix="taizhang-verify-"))
+    ledger = Ledger({"TAIZHANG_DATA": str(folder)})
+    Store(ledger, Generator()).grow(events, say=lambda *a: None)
+    reports = Reports(ledger.recorder, folder, owner=ledger)
+    t = time.perf_counter()
+    reports.chain.catch_up()
+    chain_s = time.perf_counter() - t
+    t = time.perf_counter()
+    result = reports.verify(integrity=ledger.integrity_check, contiguous_positions=True)
+    verify_s = time.perf_counter() - t
+    raw_s, n = raw_scan(str(folder / "ledger.sqlite"))
+    out = {"events": n, "ok": result.ok, "chain_extend_s": round(chain_s, 2), "verify_s": round(verify_s, 2),
+           "verify_events_per_s": round(n / verify_s), "raw_scan_s": round(raw_s, 2),
+           "raw_scan_events_per_s": round(n / raw_s), "verify_vs_raw_scan": round(raw_s / verify_s, 3)}
+    say(f"5. verify over {n:,} events: {verify_s:.2f} s ({out['verify_events_per_s']:,} events/s, "
+        f"{'OK' if result.ok else 'BAD'}; includes the whole-file integrity_check and the fold's catch-up), "
+        f"raw scan {raw_s:.2f} s → {out['verify_vs_raw_scan']}× of its speed; chaining them took {chain_s:.2f} s")
+    ledger.close()
+    return out
+
+
+if __name__ == "__main__":
+    print(json.dumps({"http": http_bench(float(sys.argv[1]) if len(sys.argv) > 1 else 20.0),
+                      "verify": verify_bench(int(sys.argv[2]) if len(sys.argv) > 2 else 100_000)}))
