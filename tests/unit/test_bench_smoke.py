@@ -57,6 +57,7 @@ def test_the_quick_bench_reports_every_figure(tmp_path):
         assert row["records_2020"] > 0
 
 
+@pytest.mark.slow
 def test_quick_bench_reports_the_http_and_verify_figures(tmp_path):
     """The write-side figures: every POST acknowledged (201) and verify OK over the generated store."""
     import json
