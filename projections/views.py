@@ -233,10 +233,12 @@ class ViewStore:
             changes = data.get("changes")
             if step == "logged":
                 records[oid] = self._new_record(oid, cls.__name__, data, n.id, oid, None)
+                records[oid]["version"] = n.originator_version
             elif step == "stated":
                 record_id = _uuid_text(data["fact_id"])
                 subject = subjects.get(oid) or self._subject(oid)
                 records[record_id] = self._new_record(record_id, cls.__name__, data, n.id, oid, subject)
+                records[record_id]["version"] = n.originator_version
             elif step in ("corrected", "retracted"):
                 record_id = _uuid_text(data["fact_id"]) if "fact_id" in data else oid
                 row = records.get(record_id) or self._record(record_id)
