@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, current_app, g, jsonify, request, session
+from flask import Flask, current_app, jsonify, request, session
 from flask_babel import Babel
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
@@ -122,7 +122,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     def shared_context():
         from datetime import date
 
-        from service.accounts import ROLES  # noqa: F401  (labels below)
         years = app.extensions["taizhang"].reports.years() if request.endpoint not in ("static",) else []
         labels = {"staff": "工作人员 / staff", "auditor": "审计 / auditor", "admin": "管理员 / admin"}
         from flask_babel import get_locale
@@ -151,6 +150,3 @@ def _optional_blueprints(app: Flask) -> None:
             continue
         module.register(app)
 
-
-def current_lang() -> str:
-    return g.get("lang") or session.get("lang") or "zh_CN"

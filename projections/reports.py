@@ -26,6 +26,7 @@ class Reports:
         self.recorder = recorder
         self.chain = Chain(recorder, self.store)
         self._organisations: tuple[int, list[str]] = (-1, [])
+        self._years: tuple[int, list[int]] = (-1, [])
         self._memo: dict[tuple[str, int, int], dict] = {}  # summaries at positions, parsed, in this process
         self._ensure_cache()
 
@@ -216,8 +217,12 @@ class Reports:
         return self._plain(self.store.db["records"].get(record_id)) if row else None
 
     def years(self) -> list[int]:
-        self.catch_up()
-        return [r["year"] for r in self.store.db.query("SELECT DISTINCT year FROM records ORDER BY year DESC")]
+        """Years with records, newest first (every page shows them: worked out once per log position)."""
+        position = self.catch_up()
+        if self._years[0] != position:
+            self._years = (position, [r["year"] for r in self.store.db.query(
+                "SELECT DISTINCT year FROM records ORDER BY year DESC")])
+        return list(self._years[1])
 
     def actors(self) -> list[str]:
         self.catch_up()
