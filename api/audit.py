@@ -29,6 +29,7 @@ from flask_wtf.csrf import validate_csrf
 from marshmallow import EXCLUDE, Schema, fields, validate
 from wtforms.validators import ValidationError as CSRFValidationError
 
+from api.api_schemas import DiffArgsSchema, DifferenceSchema, SummaryArgsSchema
 from api.app import csrf, services
 from api.auth import LoginUser, admin, auditor, error_page
 from domain.errors import RecordNotFound
@@ -665,50 +666,6 @@ class AuditSummarySchema(Schema):
     targets = fields.List(fields.Dict())
 
 
-class AuditSummaryArgsSchema(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
-    organisation = fields.String(metadata={"description": "default: the organisation with most records"})
-    as_of = fields.String(metadata={"description": "an event position or an ISO moment"})
-
-
-class AuditDiffArgsSchema(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
-    organisation = fields.String()
-    before = fields.String(required=True, metadata={"description": "an event position or an ISO moment"})
-    after = fields.String(metadata={"description": "an event position or an ISO moment; default: now"})
-
-
-class AuditMomentSchema(Schema):
-    as_of = fields.String(allow_none=True)
-    position = fields.Integer()
-
-
-class AuditChangeSchema(Schema):
-    class Meta:
-        ordered = True
-
-    key = fields.String(required=True)
-    label = fields.String(allow_none=True)
-    before = fields.String(allow_none=True)
-    after = fields.String(allow_none=True)
-    before_value = fields.String(allow_none=True)
-    after_value = fields.String(allow_none=True)
-
-
-class AuditDifferenceSchema(Schema):
-    class Meta:
-        ordered = True
-
-    year = fields.Integer(required=True)
-    before = fields.Nested(AuditMomentSchema, required=True)
-    after = fields.Nested(AuditMomentSchema, required=True)
-    changes = fields.List(fields.Nested(AuditChangeSchema), required=True)
-
-
 class AuditCloseSchema(Schema):
     class Meta:
         unknown = EXCLUDE
@@ -841,7 +798,7 @@ def api_checkpoint():
 
 
 @api_bp.route("/summary/<int:year>", methods=["GET"])
-@api_bp.arguments(AuditSummaryArgsSchema, location="query")
+@api_bp.arguments(SummaryArgsSchema, location="query")
 @api_bp.response(200, AuditSummarySchema)
 @_errors(401, 403, 404, 422)
 def api_summary(args, year: int):
@@ -855,8 +812,8 @@ def api_summary(args, year: int):
 
 
 @api_bp.route("/summary/<int:year>/diff", methods=["GET"])
-@api_bp.arguments(AuditDiffArgsSchema, location="query")
-@api_bp.response(200, AuditDifferenceSchema)
+@api_bp.arguments(DiffArgsSchema, location="query")
+@api_bp.response(200, DifferenceSchema)
 @_errors(401, 403, 404, 422)
 def api_summary_diff(args, year: int):
     """What changed in the year's summary between two moments

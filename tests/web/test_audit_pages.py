@@ -331,6 +331,9 @@ def test_the_openapi_spec_documents_the_audit_api(demo, client):
     assert "201" in paths["/api/audit/years/{year}/close"]["post"]["responses"]
     schemas = spec["components"]["schemas"]
     for name in ("AuditEventPage", "AuditStory", "AuditVerification", "AuditCheckpoint", "AuditSummary",
-                 "AuditSeal", "AuditDifference"):
+                 "AuditSeal", "Difference"):
         assert name in schemas, name
+    # the audit diff answers with the same documented shape as the ledger's own diff
+    diff = paths["/api/audit/summary/{year}/diff"]["get"]["responses"]["200"]["content"]["application/json"]
+    assert diff["schema"]["$ref"].endswith("/Difference")
     assert {"ok", "head", "problems"} <= set(schemas["AuditVerification"]["properties"])
