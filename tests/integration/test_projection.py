@@ -51,18 +51,6 @@ def sqlite_store():
         yield
 
 
-@pytest.fixture
-def ledger(tmp_path):
-    app = Ledger(env={"TAIZHANG_DATA": str(tmp_path)})
-    yield app
-    app.close()
-
-
-@pytest.fixture
-def reports(ledger, tmp_path):
-    return Reports(ledger.recorder, tmp_path)
-
-
 def log(ledger: Ledger, kind: str, *, on: str = "2020-05-12", org: str = ORG, firms=(), title: str | None = None,
         key: str | None = None, **values: Any) -> UUID:
     payload = {"kind": kind, "organisation": org, "occurred_on": on, "title": title or f"{kind} 活动",

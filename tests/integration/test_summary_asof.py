@@ -11,7 +11,6 @@ from uuid import UUID
 import pytest
 
 from domain.uscc import make_uscc
-from projections.reports import Reports
 from projections.summary import figure_index
 from service.ledger import Ledger
 
@@ -19,27 +18,6 @@ ORG = "东西湖区工商联"
 FIRM_A = {"name": "武汉甲科技有限公司", "uscc": make_uscc(1)}
 FIRM_B = {"name": "武汉乙实业有限公司", "uscc": make_uscc(2)}
 BEIJING = timezone(timedelta(hours=8))
-
-
-@pytest.fixture(scope="module", autouse=True)
-def sqlite_store():
-    """No PostgreSQL setting of the caller's shell may switch these ledgers' store."""
-    with pytest.MonkeyPatch.context() as mp:
-        for name in ("PERSISTENCE_MODULE", "TAIZHANG_PERSISTENCE_MODULE", "TAIZHANG_ACTOR"):
-            mp.delenv(name, raising=False)
-        yield
-
-
-@pytest.fixture
-def ledger(tmp_path):
-    app = Ledger(env={"TAIZHANG_DATA": str(tmp_path)})
-    yield app
-    app.close()
-
-
-@pytest.fixture
-def reports(ledger, tmp_path):
-    return Reports(ledger.recorder, tmp_path)
 
 
 def log(ledger: Ledger, kind: str, *, on: str = "2020-05-12", firms=(), title: str | None = None,
