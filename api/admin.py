@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, Flask, make_response, render_template, request
 from flask_babel import gettext as _
 
-from api.app import services
+from api.extensions import services
 from api.auth import admin
 from service.accounts import ROLES, AccountError
 

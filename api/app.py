@@ -8,32 +8,14 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, current_app, jsonify, request, session
+from flask import Flask, jsonify, request, session
 from flask_babel import Babel
-from flask_login import LoginManager
-from flask_wtf.csrf import CSRFError, CSRFProtect
+from flask_wtf.csrf import CSRFError
 
-from projections.reports import Reports
-from service.accounts import Accounts
-from service.ledger import Ledger, data_folder
-
-LANGUAGES = ("zh_CN", "en")
-csrf = CSRFProtect()
-login_manager = LoginManager()
-
-
-@dataclass
-class Services:
-    ledger: Ledger
-    reports: Reports
-    accounts: Accounts
-
-
-def services() -> Services:
-    return current_app.extensions["taizhang"]
+from api.extensions import EXTENSION, LANGUAGES, csrf, login_manager
+from service.bootstrap import Settings, bootstrap
 
 
 def select_locale() -> str:
@@ -87,10 +69,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.config.update(test_config)
     _secret_key(app)
 
-    folder = data_folder({"TAIZHANG_DATA": app.config["TAIZHANG_DATA"]} if app.config.get("TAIZHANG_DATA") else None)
-    env = {"TAIZHANG_DATA": str(folder), **app.config.get("LEDGER_ENV", {})}
-    ledger = Ledger(env)
-    app.extensions["taizhang"] = Services(ledger, Reports(ledger.recorder, folder, owner=ledger), Accounts(folder))
+    settings = Settings.from_env(app.config.get("TAIZHANG_DATA"), app.config.get("LEDGER_ENV"))
+    app.extensions[EXTENSION] = bootstrap(settings)
 
     Babel(app, locale_selector=select_locale)
     csrf.init_app(app)
@@ -122,7 +102,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     def shared_context():
         from datetime import date
 
-        years = app.extensions["taizhang"].reports.years() if request.endpoint not in ("static",) else []
+        years = app.extensions[EXTENSION].reports.years() if request.endpoint not in ("static",) else []
         labels = {"staff": "工作人员 / staff", "auditor": "审计 / auditor", "admin": "管理员 / admin"}
         from flask_babel import get_locale
 

@@ -13,7 +13,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from api.app import LANGUAGES, login_manager, services
+from api.extensions import LANGUAGES, login_manager, services
 
 bp = Blueprint("auth", __name__)
 

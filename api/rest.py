@@ -30,7 +30,7 @@ from api.api_schemas import (
     HistoryItemSchema, KindSchema, ListArgsSchema, LoggedSchema, RecordPageSchema, RecordSchema,
     RetractionSchema, SummaryArgsSchema, SummarySchema, VersionSchema,
 )
-from api.app import csrf, services
+from api.extensions import csrf, services
 from api.auth import LoginUser, error_page
 from domain.catalogue import APPROX_MARKERS, KINDS
 from domain.errors import ConflictError, InvalidChange, RecordNotFound, RecordRetracted

@@ -24,7 +24,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from api.app import services
+from api.extensions import services
 from api.auth import error_page, reader, writer
 from domain.catalogue import APPROX_MARKERS, KINDS, KINDS_BY_KEY, THEMES
 from domain.errors import ConflictError, InvalidChange, RecordNotFound, RecordRetracted

@@ -44,6 +44,7 @@ if not __package__:  # run as a path (python scripts/bench.py): make the project
 from domain.catalogue import KINDS_BY_KEY, Kind  # noqa: E402
 from domain.uscc import make_uscc  # noqa: E402
 from projections.reports import Reports  # noqa: E402
+from service.bootstrap import Settings, bootstrap  # noqa: E402
 from service.ledger import Ledger  # noqa: E402
 from service.schemas import dump_action, load_action  # noqa: E402
 
@@ -347,17 +348,18 @@ def raw_scan(db_file: str, table: str = "stored_events") -> tuple[float, int]:
 
 def measure_rebuild(data: Path) -> dict:
     """Raw scan, rebuild into a fresh views file, raw scan again; counts checked against the store."""
-    ledger = Ledger(env={"TAIZHANG_DATA": str(data)})
+    folder = data / "rebuild"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    built = bootstrap(Settings(data=data, views=folder))
+    ledger = built.ledger
     try:
         db_file = ledger.recorder.datastore.pool.db_name
         table = ledger.recorder.events_table_name
         stored = ledger.recorder.max_notification_id() or 0
-        folder = data / "rebuild"
-        shutil.rmtree(folder, ignore_errors=True)
-        folder.mkdir(parents=True)
         rss_before = peak_rss_mb()
         base1, scanned = raw_scan(db_file, table)
-        reports = Reports(ledger.recorder, folder)
+        reports = built.reports
         gc.collect()
         started = time.perf_counter()
         position = reports.rebuild()
@@ -440,9 +442,9 @@ def run(args: argparse.Namespace) -> dict:
     say(f"taizhang bench: {args.events:,} events, summary at sizes {', '.join(f'{s:,}' for s in args.sizes)}; "
         f"data in {data}")
     check_generator()
-    ledger = Ledger(env={"TAIZHANG_DATA": str(data)})
+    built = bootstrap(Settings(data=data))
+    ledger, reports = built.ledger, built.reports
     store = Store(ledger, Generator())
-    reports = Reports(ledger.recorder, data)
     results: dict[str, Any] = {"goals": {"rebuild_vs_raw_scan": 0.8, "summary_read_p99_ms": 20},
                                "machine": machine(), "summary": []}
     try:

@@ -19,7 +19,6 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Any
 
 GOAL_HTTP_P99_MS = 30
 
@@ -51,9 +50,9 @@ def raw_insert_rate(folder: Path, seconds: float) -> dict:
 
 def http_bench(seconds: float = 20.0, clients: int = 16, say=print) -> dict:
     folder = Path(tempfile.mkdtemp(prefix="taizhang-http-"))
-    from service.accounts import Accounts
+    from service.bootstrap import Settings, bootstrap
 
-    accounts = Accounts(folder)
+    accounts = bootstrap(Settings(data=folder)).accounts
     accounts.add("bench", "staff", "bench-password")
     token = accounts.issue_token("bench")
     port = _free_port()
@@ -124,14 +123,13 @@ def http_bench(seconds: float = 20.0, clients: int = 16, say=print) -> dict:
 
 
 def verify_bench(events: int = 100_000, say=print) -> dict:
-    from projections.reports import Reports
     from scripts.bench import Generator, Store, raw_scan
-    from service.ledger import Ledger
+    from service.bootstrap import Settings, bootstrap
 
     folder = Path(tempfile.mkdtemp(prefix="taizhang-verify-"))
-    ledger = Ledger({"TAIZHANG_DATA": str(folder)})
+    built = bootstrap(Settings(data=folder))
+    ledger, reports = built.ledger, built.reports
     Store(ledger, Generator()).grow(events, say=lambda *a: None)
-    reports = Reports(ledger.recorder, folder, owner=ledger)
     t = time.perf_counter()
     reports.chain.catch_up()
     chain_s = time.perf_counter() - t

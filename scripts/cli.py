@@ -10,15 +10,25 @@ import click
 
 from domain.errors import DomainError
 from projections.reports import Reports
+from service import audit as audit_cases
 from service.accounts import ROLES, AccountError, Accounts
-from service.ledger import ImportRefused, Ledger, data_folder
+from service.bootstrap import Services, bootstrap
+from service.ledger import ImportRefused, Ledger
 from service.schemas import InvalidInput, catalogue
 
 USCC_SHAPE = re.compile(r"^[0-9A-Z]{18}$")
 
 
+def services() -> Services:
+    """The services, built once per command run by the composition root (service/bootstrap.py)."""
+    meta = click.get_current_context().find_root().meta
+    if "taizhang.services" not in meta:
+        meta["taizhang.services"] = bootstrap()
+    return meta["taizhang.services"]
+
+
 def open_ledger() -> Ledger:
-    return Ledger()
+    return services().ledger
 
 
 def fail(message: str, code: int = 1) -> None:
@@ -200,8 +210,7 @@ def storage() -> None:
 
 
 def open_reports(ledger: Ledger | None = None) -> Reports:
-    ledger = ledger or open_ledger()
-    return Reports(ledger.recorder, data_folder(), owner=ledger)
+    return services().reports
 
 
 @cli.command()
@@ -273,20 +282,17 @@ def diff(year: int, before: str, after: str | None, organisation: str | None) ->
 @click.option("--organisation", default=None)
 @click.option("--actor", envvar="TAIZHANG_ACTOR", default=None)
 def close(year: int, organisation: str | None, actor: str | None) -> None:
-    """Close a year: seal its ledger at the current chain head (needs TAIZHANG_SEAL_KEY)."""
-    from domain.years import YearAlreadyClosed
-    from service.ledger import SealKeyMissing
+    """Close a year: seal its ledger at the current chain head (needs TAIZHANG_SEAL_KEY).
 
-    ledger = open_ledger()
-    reports = open_reports(ledger)
-    position, head = reports.chain_head()
-    organisation = organisation or reports.default_organisation()
-    if not organisation:
-        fail("没有可关闭的年度 / the ledger is empty")
+    The same use case as the audit page and API (service/audit.py): refused, with the same message,
+    for an empty ledger, a year without records, a year closed already, no seal key, a ledger that
+    does not verify."""
+    from service.ledger import default_actor
+
     try:
-        seal = ledger.close_year(organisation, year, position, head, actor=actor)
-    except (YearAlreadyClosed, SealKeyMissing) as e:
-        fail(str(e))
+        seal = audit_cases.close_year(services(), year, organisation, actor or default_actor())
+    except audit_cases.AuditRefused as e:
+        fail("\n".join([str(e), *(f"  {p}" for p in e.problems)]))
     click.echo(json.dumps(seal, ensure_ascii=False))
 
 
@@ -309,21 +315,15 @@ def checkpoint(output: str | None) -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 def verify_(checkpoint_file, fmt: str) -> None:
     """Recompute the hash chain from the raw rows; check integrity, seals and a checkpoint."""
-    import os
-
     from projections.chain import load_checkpoint
 
-    ledger = open_ledger()
-    reports = open_reports(ledger)
     cp = None
     if checkpoint_file is not None:
         try:
             cp = load_checkpoint(checkpoint_file.read())
         except ValueError as e:
             fail(f"--checkpoint: {e}", 2)
-    key = os.environ.get("TAIZHANG_SEAL_KEY")
-    result = reports.verify(checkpoint=cp, seal_key=key.encode() if key else None,
-                            integrity=ledger.integrity_check, contiguous_positions=ledger.is_sqlite)
+    result = audit_cases.verify(services(), cp)
     if fmt == "json":
         click.echo(json.dumps(result.as_json(), ensure_ascii=False, indent=2))
     elif result.ok:
@@ -342,7 +342,7 @@ def verify_(checkpoint_file, fmt: str) -> None:
 
 
 def open_accounts() -> Accounts:
-    return Accounts(data_folder())
+    return services().accounts
 
 
 @cli.group()

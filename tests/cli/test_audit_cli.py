@@ -111,7 +111,7 @@ def test_close_seals_the_year_with_the_key_once_and_verify_checks_its_hmac(store
     closed = run(store, "close", "2020", key=KEY)
     assert closed.exit_code == 0, closed.output
     seal = json.loads(closed.stdout)
-    assert (seal["year"], seal["position"], seal["actor"]) == (2020, 172, "auditor-cli")
+    assert (seal["year"], seal["position"], seal["closed_by"]) == (2020, 172, "auditor-cli")
     again = run(store, "close", "2020", key=KEY)
     assert again.exit_code == 1 and "closed already" in again.stderr
 
