@@ -1,0 +1,307 @@
+"""The JSON API under /api (flask-smorest): log, correct, retract, list, read, summary.
+
+Every route but the spec (``/api/openapi.json``) and its page (``/api/docs``) needs a logged-in user:
+``Authorization: Bearer <token>`` (programs), or a browser session, which must send its CSRF token in
+an ``X-CSRFToken`` header with every write. Staff and admins write; auditors only read.
+
+Every error has one body: ``{"code": 404, "status": "Not Found", "message": "…", "errors": {field:
+[messages]}}`` (``errors`` only where fields are at fault; ``current_version`` on a version conflict).
+
+A record's JSON is exactly what ``service.schemas`` takes (``kind`` selects the kind's schema); the
+kinds' schemas are published in the spec as components named by their event (``JobFairHeld``…)."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from flask import current_app, request, url_for
+from flask.views import MethodView
+from flask_login import current_user
+from flask_smorest import Blueprint
+
+from api.api_schemas import (
+    MAX_PAGE_SIZE,
+    MAX_YEAR,
+    MIN_YEAR,
+    CorrectionSchema,
+    DiffArgsSchema,
+    DifferenceSchema,
+    HistoryItemSchema,
+    KindSchema,
+    ListArgsSchema,
+    LoggedSchema,
+    RecordPageSchema,
+    RecordSchema,
+    RetractionSchema,
+    SummaryArgsSchema,
+    SummarySchema,
+    VersionSchema,
+)
+from api.extensions import csrf, services
+from api.rest.errors import INVALID, PREFIX, fail
+from api.rest.guard import guard
+from domain.catalogue import KINDS
+from domain.errors import ConflictError, InvalidChange, RecordNotFound, RecordRetracted
+from service.schemas import InvalidInput, catalogue
+
+SCHEMA_NAMES = {k.key: k.event for k in KINDS}  # kind → component name of its schema
+
+blp = Blueprint("api", __name__, url_prefix=PREFIX,
+                description="The work ledger: the catalogue of kinds, records (log, correct, retract, list, "
+                            "history) and the year-end summary.")
+
+blp.before_request(guard)
+csrf.exempt(blp)  # the guard checks the CSRF token of session writes; tokens need none
+
+
+def _responses(*codes: int):
+    """Document error answers (the common Error body) for the given status codes."""
+    names = {400: "BAD_REQUEST", 401: "UNAUTHORIZED", 403: "FORBIDDEN", 404: "NOT_FOUND", 409: "CONFLICT",
+             422: "UNPROCESSABLE_ENTITY"}
+
+    def decorator(view):
+        for code in codes:
+            view = blp.alt_response(code, response=names[code])(view)
+        return view
+
+    return decorator
+
+
+READ = (401,)
+WRITE = (400, 401, 403, 404, 409, 422)
+
+
+# --- the catalogue ---
+
+@blp.route("/kinds")
+class Kinds(MethodView):
+    @blp.response(200, KindSchema(many=True))
+    @_responses(*READ)
+    def get(self):
+        """The catalogue of kinds
+
+        Every kind with its fields, their types, units, choices and labels in Chinese and English.
+        """
+        return catalogue()
+
+
+# --- records ---
+
+def _ref(name: str) -> str:
+    return f"#/components/schemas/{name}"
+
+
+ACTION_BODY = {
+    "required": True,
+    "description": "One record, as the kind's schema takes it (`kind` selects the schema). "
+                   "Measures take 1000, \"1000余\", \"近300000\" or {\"value\": 1000, \"approx\": \"余\"}.",
+    "content": {"application/json": {"schema": {
+        "oneOf": [{"$ref": _ref(name)} for name in SCHEMA_NAMES.values()],
+        "discriminator": {"propertyName": "kind",
+                          "mapping": {key: _ref(name) for key, name in SCHEMA_NAMES.items()}},
+    }}},
+}
+IDEMPOTENCY_HEADER = {
+    "in": "header", "name": "Idempotency-Key", "required": False,
+    "description": "the record's idempotency key when the body has no `key`: the same key always means "
+                   "the same record (logged once; later calls answer 200 with that record)",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 200},
+}
+
+
+def _record(record_id: UUID) -> dict:
+    try:
+        return services().ledger.get(record_id)
+    except RecordNotFound:
+        fail(404, f"没有这条记录 / no record {record_id}")
+
+
+def _with_idempotency_header(payload: Any) -> Any:
+    header = request.headers.get("Idempotency-Key")
+    if header is None or not isinstance(payload, dict):
+        return payload
+    header = header.strip()
+    if not header or len(header) > 200:
+        fail(422, INVALID, {"Idempotency-Key": ["长度应在 1 到 200 字之间 / length must be 1 to 200"]})
+    if payload.get("key") is None:
+        return {**payload, "key": header}
+    if payload["key"] != header:
+        fail(422, INVALID, {"key": ["与 Idempotency-Key 头不一致 / differs from the Idempotency-Key header"]})
+    return payload
+
+
+@blp.route("/actions")
+class Actions(MethodView):
+    @blp.arguments(ListArgsSchema, location="query")
+    @blp.response(200, RecordPageSchema)
+    @_responses(*READ)
+    def get(self, args):
+        """List records
+
+        Newest happening first; retracted records only with include_retracted. Filters combine.
+        """
+        size = args.get("page_size") or min(int(current_app.config.get("PAGE_SIZE") or 50), MAX_PAGE_SIZE)
+        rows, total = services().reports.list_records(
+            year=args.get("year"), theme=args.get("theme"), kind=args.get("kind"), actor=args.get("actor"),
+            text=args.get("q"), organisation=args.get("organisation"),
+            include_retracted=args["include_retracted"], page=args["page"], size=size)
+        return {"items": rows, "total": total, "page": args["page"], "page_size": size}
+
+    @blp.doc(requestBody=ACTION_BODY, parameters=[IDEMPOTENCY_HEADER])
+    @blp.response(201, LoggedSchema, description="Logged: a new record")
+    @blp.alt_response(200, schema=LoggedSchema, success=True,
+                      description="The key was logged before: nothing new, the record as it is")
+    @_responses(400, 401, 403, 409, 422)
+    def post(self):
+        """Log a record
+
+        The body is the kind's JSON (see the kind's schema); 422 names each field at fault.
+        """
+        payload = _with_idempotency_header(request.get_json(silent=True))
+        try:
+            logged = services().ledger.log(payload, actor=current_user.name)
+        except InvalidInput as e:
+            fail(422, INVALID, e.messages)
+        except ConflictError as e:
+            fail(409, f"请重试 / busy, try again: {e}")
+        body = {**_record(logged.id), "created": logged.created}
+        location = url_for("api.Action", record_id=logged.id)
+        return body, (201 if logged.created else 200), {"Location": location}
+
+
+@blp.route("/actions/<uuid:record_id>")
+class Action(MethodView):
+    @blp.response(200, RecordSchema)
+    @_responses(401, 404)
+    def get(self, record_id: UUID):
+        """Read a record
+
+        Its current values (as the kind's schema takes them), version and whether it was retracted.
+        """
+        return _record(record_id)
+
+
+@blp.route("/actions/<uuid:record_id>/history")
+class History(MethodView):
+    @blp.response(200, HistoryItemSchema(many=True))
+    @_responses(401, 404)
+    def get(self, record_id: UUID):
+        """A record's history
+
+        Each event: version, who, when it was recorded, and what it logged, changed (from → to) or why it
+        was retracted.
+        """
+        try:
+            return services().ledger.history(record_id)
+        except RecordNotFound:
+            fail(404, f"没有这条记录 / no record {record_id}")
+
+
+def _write(record_id: UUID, do):
+    """Run a correction or retraction, turning the ledger's refusals into answers."""
+    try:
+        version = do()
+    except RecordNotFound:
+        fail(404, f"没有这条记录 / no record {record_id}")
+    except ConflictError as e:
+        fail(409, f"记录已被他人修改，现为第 {e.actual_version} 版；未写入 / someone else changed this record "
+                  f"meanwhile: it is at version {e.actual_version}, not {e.expected_version}; nothing was written",
+             current_version=e.actual_version)
+    except RecordRetracted as e:
+        fail(409, f"记录已撤销 / {e}")
+    except InvalidInput as e:
+        messages = e.messages
+        fail(422, INVALID, messages if set(messages) == {"changes"} else {"changes": messages})
+    except InvalidChange as e:
+        fail(422, str(e), {"changes": [str(e)]})
+    return {"id": record_id, "version": version}
+
+
+@blp.route("/actions/<uuid:record_id>/corrections")
+class Corrections(MethodView):
+    @blp.arguments(CorrectionSchema)
+    @blp.response(200, VersionSchema)
+    @_responses(*WRITE)
+    def post(self, body, record_id: UUID):
+        """Correct a record
+
+        `changes` holds the changed fields as the kind's schema takes them (null clears an optional field);
+        `reason` is required. With `expected_version`, a record that moved on answers 409 and nothing is
+        written.
+        """
+        return _write(record_id, lambda: services().ledger.correct(
+            record_id, body["changes"], body["reason"].strip(), actor=current_user.name,
+            expected_version=body.get("expected_version")))
+
+
+@blp.route("/actions/<uuid:record_id>/retraction")
+class Retraction(MethodView):
+    @blp.arguments(RetractionSchema)
+    @blp.response(200, VersionSchema)
+    @_responses(*WRITE)
+    def post(self, body, record_id: UUID):
+        """Retract a record
+
+        It stays in the ledger and its history, but no longer counts; it cannot be corrected afterwards.
+        """
+        return _write(record_id, lambda: services().ledger.retract(
+            record_id, body["reason"].strip(), actor=current_user.name,
+            expected_version=body.get("expected_version")))
+
+
+# --- the summary ---
+
+def _check_year(year: int) -> None:
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        fail(404, f"年份应在 {MIN_YEAR} 与 {MAX_YEAR} 之间 / the year must be {MIN_YEAR} to {MAX_YEAR}")
+
+
+def _moment(name: str, value: str | None) -> str | None:
+    """An as-of: an event position or an ISO moment (else 422)."""
+    if value is None or value == "":
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return value
+    try:
+        datetime.fromisoformat(value)
+    except ValueError:
+        fail(422, INVALID, {name: ["应为事件序号或 ISO 时间 / an event position or an ISO moment "
+                                   "(2020-12-31T23:59:59+08:00)"]})
+    return value
+
+
+@blp.route("/summary/<int:year>")
+class Summary(MethodView):
+    @blp.arguments(SummaryArgsSchema, location="query")
+    @blp.response(200, SummarySchema)
+    @_responses(401, 404, 422)
+    def get(self, args, year: int):
+        """The year-end summary
+
+        Sections with their narrative and figures; each figure's event_ids are the positions of the events
+        behind it. `as_of` gives the summary as the ledger stood then.
+        """
+        _check_year(year)
+        return services().reports.summary(year, args.get("organisation") or None,
+                                          _moment("as_of", args.get("as_of")))
+
+
+@blp.route("/summary/<int:year>/diff")
+class SummaryDiff(MethodView):
+    @blp.arguments(DiffArgsSchema, location="query")
+    @blp.response(200, DifferenceSchema)
+    @_responses(401, 404, 422)
+    def get(self, args, year: int):
+        """What changed in a summary
+
+        Figure by figure, between the summary as of `before` and as of `after` (default: now).
+        """
+        _check_year(year)
+        before = _moment("before", args["before"])
+        if before is None:
+            fail(422, INVALID, {"before": ["必填 / required"]})
+        return services().reports.difference(year, before, _moment("after", args.get("after")),
+                                             organisation=args.get("organisation") or None)
+

@@ -1,0 +1,80 @@
+"""The OpenAPI spec's fix-ups: the kinds' schemas as components, the catalogue's field types and
+labels, measures in the forms they take, the security schemes."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask_smorest import Api
+
+from api.rest.endpoints import SCHEMA_NAMES
+from domain.catalogue import APPROX_MARKERS
+from service.schemas import Measure, schema_class
+
+BEARER = "bearerAuth"
+SESSION = "sessionCookie"
+OPENAPI_TYPES = frozenset({"string", "number", "integer", "boolean", "array", "object"})
+
+MEASURE_TEXT = r"^\s*(近)?\s*[0-9]+(\.[0-9]+)?\s*(余|多)?\s*$"
+
+
+def _catalogue_properties(converter, field, ret=None, **kwargs) -> dict:
+    """Fix up the kinds' fields in the spec.
+
+    The catalogue keeps its own field type in ``metadata["type"]`` (count, money, text …), which apispec
+    would copy as the JSON Schema type: put the real type back and keep the catalogue's as
+    ``x-field-type``. Labels become the title; a measure is documented with the forms it takes.
+    """
+    ret = ret if ret is not None else {}
+    meta = field.metadata
+    kind_type = meta.get("type")
+    if isinstance(kind_type, str) and kind_type not in OPENAPI_TYPES:
+        base = converter.field2type_and_format(field)
+        ret.pop("type", None)
+        if "type" in base:
+            ret["type"] = base["type"]
+        ret["x-field-type"] = kind_type
+    if meta.get("zh") and meta.get("en") and "title" not in ret:
+        ret["title"] = f"{meta['zh']} / {meta['en']}"
+    helps = [h for h in (meta.get("help_zh"), meta.get("help_en")) if h]
+    if helps and "description" not in ret:
+        ret["description"] = " / ".join(helps)
+    if meta.get("unit"):
+        ret["x-unit"] = meta["unit"]
+    if isinstance(field, Measure):
+        ret.pop("type", None)
+        ret.pop("format", None)
+        number: dict[str, Any] = {"type": "number" if field.money else "integer",
+                                  "minimum": float(field.minimum) if field.money else int(field.minimum),
+                                  "maximum": float(field.maximum) if field.money else int(field.maximum)}
+        forms = [number, {"type": "string", "pattern": MEASURE_TEXT}]
+        if field.allow_approx:
+            forms.append({"type": "object", "additionalProperties": False, "required": ["value"],
+                          "properties": {"value": {"anyOf": [{"type": "number"},
+                                                             {"type": "string", "pattern": r"^[0-9]+(\.[0-9]+)?$"}]},
+                                         "approx": {"type": "string", "enum": list(APPROX_MARKERS),
+                                                    "nullable": True}}})
+        ret["oneOf"] = forms
+        if ret.get("nullable"):
+            number["nullable"] = True
+            ret.pop("nullable")
+    return {}
+
+
+def _register_kind_schemas(api: Api) -> None:
+    for key, name in SCHEMA_NAMES.items():
+        api.spec.components.schema(name, schema=schema_class(key))
+        props = api.spec.components.schemas[name].get("properties", {})
+        if "kind" in props:
+            props["kind"]["enum"] = [key]
+
+
+def _spec_options() -> dict:
+    return {
+        "info": {"description": (
+            "The 台账 work ledger's JSON API. Send `Authorization: Bearer <token>` (an admin issues "
+            "tokens), or use a browser session and send its CSRF token in `X-CSRFToken` with every write. "
+            "Staff and admins write; auditors read. Every error answers "
+            "{code, status, message, errors?}.")},
+        "security": [{BEARER: []}, {SESSION: []}],
+    }
+
