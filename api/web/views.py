@@ -1,0 +1,307 @@
+"""Staff pages: pick a kind, log it, the ledger list, a record's page, correct and retract.
+
+Server-rendered and usable without JavaScript. Forms are built from the schemas' own description
+(``service.schemas.catalogue()``): labels in Chinese and English, help texts, units and choices come
+from there, so a kind added to the catalogue gets its form with no change here. Each input keeps
+the name of its schema field; a count or an amount has a second select ``<field>__approx`` for the
+approximation marker (余/多/近); firms come as repeated ``firm_name`` / ``firm_uscc`` rows.
+
+Every fixed string of the pages is an English msgid for flask-babel. Two messages that must read in
+both languages at once are written "中文 / English", as the service's own messages are.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any
+from uuid import UUID, uuid4
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from api.auth import error_page, reader, writer
+from api.extensions import services
+from api.web.display import (
+    is_zh,
+    kind_label,
+    label,
+    show_date,
+    show_input,
+    show_moment,
+    show_value,
+)
+from api.web.forms import (
+    Errors,
+    FormState,
+    _catalogue,
+    changes_from_state,
+    field_labels,
+    firms_label,
+    form_fields,
+    kind_or_404,
+    payload_from_state,
+    place_errors,
+    state_from_record,
+    state_from_request,
+)
+from domain.catalogue import APPROX_MARKERS, KINDS, KINDS_BY_KEY, THEMES
+from domain.errors import ConflictError, InvalidChange, RecordNotFound, RecordRetracted
+from service.schemas import (
+    FirmSchema,
+    InvalidInput,
+)
+
+bp = Blueprint("web", __name__)
+
+FIRM_ROWS = 5
+ALREADY_RECORDED = "已记录过 / already recorded: this form was sent before, nothing new was stored"
+CONFLICT = ("此记录在您编辑期间已被他人修改，您的更正未保存。请对照下方两个版本，在表单中核对后重新提交。"
+            " / Someone else changed this record while you were editing it; your correction was not saved."
+            " Compare the two versions below, check the form and submit it again.")
+RETRACT_CONFLICT = ("此记录在您打开后已被他人修改，尚未撤销。请查看最新内容后再决定是否撤销。"
+                    " / Someone else changed this record after you opened it; it was not retracted."
+                    " Check the current record, then decide again.")
+RETRACTED = "此记录已撤销，不能再更正或撤销 / this record was retracted and cannot be corrected or retracted"
+
+
+@bp.context_processor
+def _helpers():
+    return {"zh": is_zh(), "label": label, "kind_label": kind_label, "show_value": show_value,
+            "show_date": show_date, "show_moment": show_moment, "approx_markers": APPROX_MARKERS,
+            "themes": THEMES}
+
+
+# --- pages ---
+
+@bp.get("/")
+def index():
+    """Logged in: the ledger. Otherwise a front page that names the application and leads to the login."""
+    if current_user.is_authenticated:
+        return redirect(url_for("web.records"))
+    return render_template("web/welcome.html")
+
+
+@bp.get("/log")
+@writer
+def choose_kind():
+    groups = []
+    for theme, names in THEMES.items():
+        kinds = [k for k in KINDS if k.theme == theme]
+        if kinds:
+            groups.append({"theme": theme, "label": label(names), "kinds": kinds})
+    return render_template("web/choose_kind.html", groups=groups)
+
+
+def _suggestions() -> list[dict]:
+    return services().reports.firm_suggestions("", limit=200)
+
+
+def render_form(kind_key: str, state: FormState, *, status: int = 200, errors: Errors | None = None,
+                mode: str = "log", **extra):
+    entry = kind_or_404(kind_key)
+    firm_fields = FirmSchema().fields
+    return render_template(
+        "web/form.html", kind=entry, kind_key=kind_key, fields=form_fields(kind_key), state=state.padded(),
+        errors=errors or Errors(), mode=mode, suggestions=_suggestions(),
+        enterprise=entry["aggregate"] == "enterprise", firms_label=firms_label(kind_key),
+        firm_labels={"name": firm_fields["name"].metadata, "uscc": firm_fields["uscc"].metadata}, **extra), status
+
+
+@bp.route("/log/<kind>", methods=["GET", "POST"])
+@writer
+def log_form(kind: str):
+    kind_or_404(kind)
+    if request.method == "GET":
+        organisation = services().reports.default_organisation() or ""
+        state = FormState({"organisation": organisation}, [])
+        return render_form(kind, state, key=uuid4().hex)
+    key = (request.form.get("key") or "").strip() or uuid4().hex
+    state = state_from_request(kind)
+    payload, rows = payload_from_state(kind, state, key)
+    try:
+        logged = services().ledger.log(payload, actor=current_user.name)
+    except InvalidInput as e:
+        return render_form(kind, state, status=422, errors=place_errors(kind, e.messages, rows), key=key)
+    if logged.created:
+        flash(_("Recorded."))
+    else:
+        flash(ALREADY_RECORDED)
+    return redirect(url_for("web.record", record_id=logged.id), code=303)
+
+
+def _filters() -> dict[str, Any]:
+    args = request.args
+    filters: dict[str, Any] = {}
+    year = args.get("year", type=int)
+    if year:
+        filters["year"] = year
+    theme = args.get("theme", "")
+    if theme in THEMES:
+        filters["theme"] = theme
+    kind = args.get("kind", "")
+    if kind in KINDS_BY_KEY:
+        filters["kind"] = kind
+    for name in ("actor", "q"):
+        value = (args.get(name) or "").strip()
+        if value:
+            filters[name] = value
+    if args.get("retracted") == "1":
+        filters["retracted"] = "1"
+    return filters
+
+
+@bp.get("/records")
+@reader
+def records():
+    filters = _filters()
+    page = max(request.args.get("page", default=1, type=int) or 1, 1)
+    size = current_app.config.get("PAGE_SIZE", 50)
+    reports = services().reports
+    rows, total = reports.list_records(
+        year=filters.get("year"), theme=filters.get("theme"), kind=filters.get("kind"),
+        actor=filters.get("actor"), text=filters.get("q"), include_retracted=bool(filters.get("retracted")),
+        page=page, size=size)
+    pages = max(math.ceil(total / size), 1)
+    return render_template("web/records.html", rows=rows, total=total, page=page, pages=pages, size=size,
+                           filters=filters, kinds=KINDS, actors=reports.actors(),
+                           page_url=lambda n: url_for("web.records", **filters, page=n))
+
+
+def _get_or_404(record_id: UUID) -> dict:
+    try:
+        return services().ledger.get(record_id)
+    except RecordNotFound:
+        abort(404)
+
+
+@bp.get("/records/<uuid:record_id>")
+@reader
+def record(record_id: UUID):
+    current = _get_or_404(record_id)
+    history = services().ledger.history(record_id)
+    kind_key = current["kind"]
+    return render_template("web/record.html", record=current, history=history, kind=_catalogue()[kind_key],
+                           kind_key=kind_key, fields=form_fields(kind_key), fields_by_name=field_labels(kind_key),
+                           firms_label=firms_label(kind_key))
+
+
+def _expected_version() -> int | None:
+    try:
+        return int(request.form.get("expected_version", ""))
+    except ValueError:
+        return None
+
+
+def _no_version_page():
+    return error_page(400, _("The form lacks the version of the record it was made from: open it again."))
+
+
+def _retracted_page(current: dict | None = None):
+    return render_template("web/refused.html", message=RETRACTED, record=current), 409
+
+
+@bp.route("/records/<uuid:record_id>/correct", methods=["GET", "POST"])
+@writer
+def correct(record_id: UUID):
+    ledger = services().ledger
+    current = _get_or_404(record_id)
+    kind_key = current["kind"]
+    if current["retracted"]:
+        return _retracted_page(current)
+    stored = state_from_record(kind_key, current)
+    if request.method == "GET":
+        return render_form(kind_key, stored, mode="correct", record=current, reason="",
+                           expected_version=current["version"])
+    expected = _expected_version()
+    if expected is None:
+        return _no_version_page()
+    reason = (request.form.get("reason") or "").strip()
+    submitted = state_from_request(kind_key)
+    changes, rows = changes_from_state(kind_key, stored, submitted)
+
+    def again(status: int, errors: Errors, **extra):
+        extra.setdefault("expected_version", expected)
+        return render_form(kind_key, submitted, status=status, errors=errors, mode="correct", record=current,
+                           reason=request.form.get("reason", ""), **extra)
+
+    if not reason:
+        return again(422, Errors(fields={"reason": [_("Give the reason for the correction.")]}))
+    try:
+        ledger.correct(record_id, changes, reason, actor=current_user.name, expected_version=expected)
+    except ConflictError:
+        now = ledger.get(record_id)
+        if now["retracted"]:
+            return _retracted_page(now)
+        now_state = state_from_record(kind_key, now)
+        names = [f.name for f in form_fields(kind_key)] + ["firms"]
+        compare = [{"name": n,
+                    "label": label(field_labels(kind_key)[n]) if n != "firms" else firms_label(kind_key),
+                    "stored": show_input(kind_key, n, now_state), "yours": show_input(kind_key, n, submitted)}
+                   for n in names]
+        for row in compare:
+            row["differs"] = row["stored"] != row["yours"]
+        return render_form(kind_key, submitted, status=409, mode="correct", record=now,
+                           reason=request.form.get("reason", ""), expected_version=now["version"],
+                           conflict=compare, conflict_message=CONFLICT)
+    except RecordRetracted:
+        return _retracted_page(current)
+    except InvalidInput as e:
+        return again(422, place_errors(kind_key, e.messages, rows))
+    except InvalidChange as e:
+        return again(422, Errors(other=[_("The correction was refused: %(why)s", why=str(e))]))
+    flash(_("The correction was recorded."))
+    return redirect(url_for("web.record", record_id=record_id), code=303)
+
+
+@bp.route("/records/<uuid:record_id>/retract", methods=["GET", "POST"])
+@writer
+def retract(record_id: UUID):
+    ledger = services().ledger
+    current = _get_or_404(record_id)
+    if current["retracted"]:
+        return _retracted_page(current)
+    kind_key = current["kind"]
+    context = dict(record=current, kind_key=kind_key, fields=form_fields(kind_key))
+    if request.method == "GET":
+        return render_template("web/retract.html", reason="", error=None, expected_version=current["version"],
+                               **context)
+    expected = _expected_version()
+    if expected is None:
+        return _no_version_page()
+    reason = (request.form.get("reason") or "").strip()
+    if not reason:
+        return render_template("web/retract.html", reason="", expected_version=expected,
+                               error=_("Give the reason for the retraction."), **context), 422
+    try:
+        ledger.retract(record_id, reason, actor=current_user.name, expected_version=expected)
+    except RecordRetracted:
+        return _retracted_page(current)
+    except ConflictError:
+        now = ledger.get(record_id)
+        if now["retracted"]:
+            return _retracted_page(now)
+        context["record"] = now
+        return render_template("web/retract.html", reason=request.form.get("reason", ""),
+                               expected_version=now["version"], error=RETRACT_CONFLICT, **context), 409
+    except InvalidChange as e:
+        return render_template("web/retract.html", reason=request.form.get("reason", ""),
+                               expected_version=expected, error=str(e), **context), 422
+    flash(_("The record was retracted."))
+    return redirect(url_for("web.record", record_id=record_id), code=303)
+
+
+@bp.get("/firms/suggest")
+@reader
+def firm_suggest():
+    prefix = (request.args.get("q") or "").strip()[:100]
+    return jsonify(services().reports.firm_suggestions(prefix, limit=20))
