@@ -1,5 +1,8 @@
 """Render a year-end summary (the summary JSON dict) as Markdown, Word, Excel and CSV.
 
+(One file for the five formats: they share the document's structure walk and the Chinese number
+and date wording; the Office formats are most of it.)
+
 Pure functions: each takes the summary dict and returns the document (``str`` for text formats,
 ``bytes`` for the Office formats). Nothing here computes a number; the figures come in the dict.
 

@@ -1,5 +1,9 @@
 """Benchmark of the ledger's read side: rebuild of the views, and the year-end summary as the log grows.
 
+(One file of ~500 lines on purpose: the generator, the raw-sqlite3 baselines and the measurements
+they are compared with must stay side by side, so that a reader sees both halves of every ratio.
+The write side and verify are in scripts/bench_write.py.)
+
     scripts/bench                      # 1,000,000 events; summary timings at 10k, 100k and 1M
     scripts/bench --quick              # a smoke run: 2,000 events, sizes 500, 1000, 2000
     scripts/bench --events 100000 --sizes 10000,100000 --data /tmp/bench

@@ -3,6 +3,11 @@
 The only place that chooses storage: eventsourcing's SQLite module under the data folder by default
 (``TAIZHANG_DATA``, else ``./var``), PostgreSQL when the environment names eventsourcing's postgres
 module. Every use case returns ids or plain values; library errors become domain errors.
+
+Why one file of ~500 lines: it is one eventsourcing ``Application`` subclass, whose use cases (log,
+correct, retract, import, export, close a year's seal, read) share its repository, write lock and
+transcoder; splitting the class across files would hide that they share one store. The audit use
+cases that need the read model as well are in service/audit.py.
 """
 from __future__ import annotations
 

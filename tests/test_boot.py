@@ -76,7 +76,7 @@ def test_scripts_run_serves_the_page(tmp_path):
         while True:
             try:
                 with urllib.request.urlopen(url, timeout=5) as resp:
-                    status, body = resp.status, resp.read().decode("utf-8")
+                    status, body, server = resp.status, resp.read().decode("utf-8"), resp.headers.get("Server")
                 break
             except OSError:
                 assert proc.poll() is None, "server exited:\n" + "".join(output)
@@ -84,6 +84,14 @@ def test_scripts_run_serves_the_page(tmp_path):
                 time.sleep(0.2)
         assert status == 200
         assert "台账" in body
+        assert server == "waitress"  # never Flask's debug server
+        # the 2020 demo ledger was loaded into the empty store, and the first admin login printed once
+        import sqlite3
+
+        with sqlite3.connect(tmp_path / "data" / "ledger.sqlite") as con:
+            stored = con.execute("SELECT COUNT(*) FROM stored_events").fetchone()[0]
+        assert stored >= 130
+        assert "admin login: admin / " in "".join(output)
     finally:
         _stop(proc)
 
