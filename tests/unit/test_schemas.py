@@ -86,16 +86,39 @@ def field_names(kind_key: str) -> list[str]:
     return ["key", "firms"] + [f.name for f in COMMON_FIELDS + kind.fields]
 
 
+# The fields every kind shares (the key, the firms, the common fields) are the same declaration in
+# every kind of one aggregate (test_the_shared_fields_are_declared_alike_in_every_kind_of_an_aggregate
+# holds that), so their bad values are tried once per aggregate (action, chamber, enterprise), and
+# only each kind's own fields are tried kind by kind.
+SHARED_FIELDS = frozenset({"key", "firms"} | {f.name for f in COMMON_FIELDS})
+REPRESENTATIVES = {k.aggregate: k.key for k in reversed(KINDS)}  # the first kind of each aggregate
+
+
+def checked_here(kind_key: str, name: str) -> bool:
+    return name not in SHARED_FIELDS or REPRESENTATIVES[KINDS_BY_KEY[kind_key].aggregate] == kind_key
+
+
 BAD_CASES = [
     pytest.param(kind_key, name, value, id=f"{kind_key}-{name}-{case}")
     for kind_key in KIND_KEYS
-    for name in field_names(kind_key)
+    for name in field_names(kind_key) if checked_here(kind_key, name)
     for case, value in bad_values(kind_key, name)
 ]
 REQUIRED_CASES = [
     pytest.param(k.key, f.name, id=f"{k.key}-{f.name}")
-    for k in KINDS for f in COMMON_FIELDS + k.fields if f.required
+    for k in KINDS for f in COMMON_FIELDS + k.fields if f.required and checked_here(k.key, f.name)
 ]
+
+
+def test_the_shared_fields_are_declared_alike_in_every_kind_of_an_aggregate():
+    """What lets the shared fields be tried once per aggregate: each kind's schema describes them
+    exactly as its aggregate's first kind does (type, required, limits, choices, labels)."""
+    described = {k["kind"]: {f["name"]: f for f in k["fields"]} for k in catalogue()}
+    for kind in KINDS:
+        model = described[REPRESENTATIVES[kind.aggregate]]
+        for name in SHARED_FIELDS & set(described[kind.key]):
+            assert described[kind.key][name] == model[name], (kind.key, name)
+        assert SHARED_FIELDS & set(described[kind.key]) == SHARED_FIELDS & set(model), kind.key
 
 
 def refusal(payload) -> InvalidInput:
