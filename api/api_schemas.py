@@ -80,6 +80,8 @@ class ErrorSchema(Plain):
     errors = fields.Dict(keys=fields.String(), values=fields.Raw(),
                          metadata={"description": "field name → list of messages (nested for firms and changes)"})
     current_version = fields.Integer(metadata={"description": "on a 409 conflict: the record's version now"})
+    stored = fields.Dict(metadata={"description": "on a 409 for a reused key: the record as first logged with it"})
+    given = fields.Dict(metadata={"description": "on a 409 for a reused key: the body sent now"})
 
 
 # --- the catalogue ---

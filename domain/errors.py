@@ -36,3 +36,18 @@ class UnknownKind(DomainError):
     def __init__(self, kind):
         super().__init__(f"unknown kind of action: {kind}")
         self.kind = kind
+
+
+class KeyReused(DomainError):
+    """An idempotency key already names a record whose logged content differs: nothing was written.
+
+    ``stored`` and ``given`` are the two versions (as the kind's JSON), for the caller to show.
+    """
+
+    def __init__(self, record_id, key, stored, given):
+        super().__init__(f"幂等键 {key} 已用于内容不同的另一条记录，未保存 / the key {key} was used before for "
+                         f"a record with different content; nothing was stored")
+        self.record_id = record_id
+        self.key = key
+        self.stored = stored
+        self.given = given

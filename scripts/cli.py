@@ -116,7 +116,7 @@ def log(ctx: click.Context, kind: str, actor: str | None) -> None:
     payload = {"kind": kind, **options_to_payload(ctx.args)}
     try:
         result = open_ledger().log(payload, actor=actor)
-    except InvalidInput as e:
+    except (InvalidInput, DomainError) as e:
         fail(f"未保存 / nothing stored:\n{e}")
     click.echo(str(result.id) if result.created else f"{result.id} (already recorded)")
 

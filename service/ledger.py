@@ -12,6 +12,7 @@ cases that need the read model as well are in service/audit.py.
 from __future__ import annotations
 
 import getpass
+import hashlib
 import json
 import os
 import threading
@@ -26,7 +27,7 @@ from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcodin
 
 from domain.actions import Action
 from domain.catalogue import KINDS_BY_EVENT, Kind
-from domain.errors import ConflictError, RecordNotFound
+from domain.errors import ConflictError, KeyReused, RecordNotFound
 from domain.subjects import SUBJECT_CLASSES, Entry
 from domain.years import Year, YearAlreadyClosed, seal_hmac
 from service.schemas import InvalidInput, dump_action, load_action, load_changes
@@ -82,6 +83,23 @@ def seal_key() -> bytes:
 
 def record_id_for(key: str) -> UUID:
     return uuid5(NAMESPACE, key)
+
+
+def content_digest(kind: Kind, values: dict) -> str:
+    """A digest of an action's content, as its kind's JSON (canonical: sorted keys, no spaces)."""
+    body = json.dumps(dump_action(kind, None, values), ensure_ascii=False, sort_keys=True, separators=(",", ":"),
+                      default=str)
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+def content_key(kind: Kind, values: dict, counted: dict[str, int]) -> str:
+    """The idempotency key of an import line without one: its content's digest and how many lines of
+    the same content came before it in the file (``counted``, updated), so that two identical lines
+    are two records, and importing the file again adds neither."""
+    digest = content_digest(kind, values)
+    before = counted.get(digest, 0)
+    counted[digest] = before + 1
+    return f"content:{digest[:32]}:{before}"
 
 
 def default_actor() -> str:
@@ -219,10 +237,12 @@ class Ledger(Application):
             try:
                 self.save(self._new_action(kind, key, values, actor))
             except IntegrityError:
+                self._same_or_refuse(record_id, kind, key, values)
                 return Logged(record_id, created=False)
             return Logged(record_id, created=True)
         for _attempt in range(10):
             if self._exists(record_id):
+                self._same_or_refuse(record_id, kind, key, values)
                 return Logged(record_id, created=False)
             subject = self._subject(kind, values, actor)
             common, facts = _split(values)
@@ -252,6 +272,27 @@ class Ledger(Application):
             if kind.aggregate == "enterprise":
                 kwargs["uscc"] = code
             return cls._create(cls.Registered, id=subject_id, **kwargs)
+
+    def logged_values(self, record_id: UUID) -> tuple[Kind, dict]:
+        """The record's kind and its values as first logged (before any correction)."""
+        record, holder = self._holder(record_id)
+        for event in self.repository.event_store.get(holder.id):
+            if getattr(event, "fact_id", holder.id if holder is record else None) != record_id:
+                continue
+            if hasattr(event, "facts"):
+                values = {k: getattr(event, k) for k in EVENT_FIELDS}
+                values["organisation"] = getattr(event, "organisation", None) or holder.organisation
+                values.update(event.facts)
+                return record.kind, values
+        raise RecordNotFound(record_id)  # pragma: no cover - a record always starts with its logging event
+
+    def _same_or_refuse(self, record_id: UUID, kind: Kind, key: str, values: dict) -> None:
+        """A retried key must carry the content it was first logged with; else KeyReused (nothing stored)."""
+        stored_kind, stored_values = self.logged_values(record_id)
+        stored = dump_action(stored_kind, key, stored_values)
+        given = dump_action(kind, key, values)
+        if stored != given:
+            raise KeyReused(record_id, key, stored, given)
 
     def _exists(self, record_id: UUID) -> bool:
         return bool(self.recorder.select_events(record_id, limit=1))
@@ -416,6 +457,7 @@ class Ledger(Application):
         parsed: list[tuple[int, Kind, str, dict]] = []
         errors: list[LineError] = []
         seen: dict[str, int] = {}
+        contents: dict[str, int] = {}  # content digest → lines of that content so far (key-less lines)
         count = 0
         for number, line in enumerate(lines, start=1):
             if not line.strip():
@@ -431,13 +473,22 @@ class Ledger(Application):
             except InvalidInput as e:
                 errors.append(LineError(number, e.messages))
                 continue
-            if key is not None:
-                if key in seen:
-                    errors.append(LineError(number, {"key": [
-                        f"与第 {seen[key]} 行的幂等键重复 / the same key as line {seen[key]}"]}))
-                    continue
-                seen[key] = number
-            parsed.append((number, kind, key or uuid4().hex, values))
+            if key is None:  # derived from the content (and its count so far): re-importing adds nothing
+                key = content_key(kind, values, contents)
+            elif key in seen:
+                errors.append(LineError(number, {"key": [
+                    f"与第 {seen[key]} 行的幂等键重复 / the same key as line {seen[key]}"]}))
+                continue
+            seen[key] = number
+            parsed.append((number, kind, key, values))
+        if not errors and self.recorder.max_notification_id():
+            for number, kind, key, values in parsed:  # a known key must come with the content it was logged with
+                rid = record_id_for(key)
+                if self._exists(rid):
+                    try:
+                        self._same_or_refuse(rid, kind, key, values)
+                    except KeyReused as e:
+                        errors.append(LineError(number, {"key": [str(e)]}))
         if errors:
             raise ImportRefused(errors)
         report = ImportReport(lines=count)

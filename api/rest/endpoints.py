@@ -42,7 +42,7 @@ from api.extensions import csrf, services
 from api.rest.errors import INVALID, PREFIX, fail
 from api.rest.guard import guard
 from domain.catalogue import KINDS
-from domain.errors import ConflictError, InvalidChange, RecordNotFound, RecordRetracted
+from domain.errors import ConflictError, InvalidChange, KeyReused, RecordNotFound, RecordRetracted
 from service.schemas import InvalidInput, catalogue
 
 SCHEMA_NAMES = {k.key: k.event for k in KINDS}  # kind → component name of its schema
@@ -156,13 +156,17 @@ class Actions(MethodView):
     def post(self):
         """Log a record
 
-        The body is the kind's JSON (see the kind's schema); 422 names each field at fault.
+        The body is the kind's JSON (see the kind's schema); 422 names each field at fault. A key logged
+        before answers 200 with that record when the body is the same, and 409 with both versions
+        (`stored`, `given`) when it differs: nothing is stored.
         """
         payload = _with_idempotency_header(request.get_json(silent=True))
         try:
             logged = services().ledger.log(payload, actor=current_user.name)
         except InvalidInput as e:
             fail(422, INVALID, e.messages)
+        except KeyReused as e:
+            fail(409, str(e), stored=e.stored, given=e.given)
         except ConflictError as e:
             fail(409, f"请重试 / busy, try again: {e}")
         body = {**_record(logged.id), "created": logged.created}

@@ -73,7 +73,7 @@ class TaizhangApi(Api):
         errors = data.get("errors", data.get("messages"))
         if errors:
             payload["errors"] = _plain_keys(_by_field(errors))
-        for key in ("current_version",):
+        for key in ("current_version", "stored", "given"):
             if key in data:
                 payload[key] = data[key]
         if error.code == 401:

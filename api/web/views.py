@@ -55,7 +55,7 @@ from api.web.forms import (
     state_from_request,
 )
 from domain.catalogue import APPROX_MARKERS, KINDS, KINDS_BY_KEY, THEMES
-from domain.errors import ConflictError, InvalidChange, RecordNotFound, RecordRetracted
+from domain.errors import ConflictError, InvalidChange, KeyReused, RecordNotFound, RecordRetracted
 from service.schemas import (
     FirmSchema,
     InvalidInput,
@@ -132,6 +132,8 @@ def log_form(kind: str):
         logged = services().ledger.log(payload, actor=current_user.name)
     except InvalidInput as e:
         return render_form(kind, state, status=422, errors=place_errors(kind, e.messages, rows), key=key)
+    except KeyReused as e:  # this form was saved before with other content (e.g. back, edit, resend)
+        return render_form(kind, state, status=409, errors=Errors(other=[str(e)]), key=uuid4().hex)
     if logged.created:
         flash(_("Recorded."))
     else:

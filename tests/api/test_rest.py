@@ -32,7 +32,7 @@ def assert_error(response, code: int) -> dict:
     body = response.get_json()
     assert ERROR_KEYS <= set(body), body
     assert body["code"] == code and isinstance(body["status"], str) and body["message"]
-    assert set(body) <= ERROR_KEYS | {"errors", "current_version"}
+    assert set(body) <= ERROR_KEYS | {"errors", "current_version", "stored", "given"}
     return body
 
 
@@ -313,3 +313,15 @@ def test_an_unknown_api_path_answers_json_and_a_page_path_html(client, staff):
     assert_error(client.get("/api/nothing-here", headers=staff), 404)
     page = client.get("/nothing-here")
     assert page.status_code == 404 and page.mimetype == "text/html"
+
+
+def test_a_key_sent_again_with_other_content_is_a_409_with_both_versions_and_stores_nothing(app, client, staff):
+    log(client, staff, job_fair("fair-strict", title="春季招聘会"))
+    before = app.extensions["taizhang"].ledger.recorder.max_notification_id()
+    same = client.post("/api/actions", json=job_fair("fair-strict", title="春季招聘会"), headers=staff)
+    assert same.status_code == 200 and same.get_json()["created"] is False
+    other = client.post("/api/actions", json=job_fair("fair-strict", title="秋季招聘会"), headers=staff)
+    body = assert_error(other, 409)
+    assert (body["stored"]["title"], body["given"]["title"]) == ("春季招聘会", "秋季招聘会")
+    assert "fair-strict" in body["message"]
+    assert app.extensions["taizhang"].ledger.recorder.max_notification_id() == before
