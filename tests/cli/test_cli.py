@@ -176,10 +176,13 @@ def test_log_of_an_unknown_kind_names_it(run):
     assert "kind:" in result.output and "banquet" in result.output
 
 
-@pytest.mark.parametrize("args", [("--title",), ("stray",)], ids=["option-without-value", "stray-argument"])
-def test_log_with_malformed_options_is_a_usage_error(run, args):
+@pytest.mark.parametrize("args, said", [(("--title",), "--title needs a value"),
+                                        (("stray",), "unexpected argument: stray")],
+                         ids=["option-without-value", "stray-argument"])
+def test_log_with_malformed_options_is_a_usage_error(run, store, args, said):
     result = run("log", "training", *args, code=2)
-    assert "--title" in result.output or "stray" in result.output
+    assert said in result.output
+    assert not (store / "ledger.sqlite").exists() or "0 records" in run("export", str(store / "x.jsonl")).output
 
 
 # --- show, history, correct, retract ----------------------------------------------------------------
