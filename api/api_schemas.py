@@ -11,7 +11,7 @@ from datetime import date, datetime
 from marshmallow import EXCLUDE, INCLUDE, RAISE, Schema, ValidationError, fields, post_dump, validate, validates
 
 from domain.catalogue import KINDS, THEMES
-from service.schemas import NOT_INTEGER, NOT_OBJECT, NOT_TEXT, NULL, REQUIRED, UNKNOWN
+from service.schemas import NOT_INTEGER, NOT_OBJECT, NOT_TEXT, NULL, REQUIRED, UNKNOWN, NoControlCharacters
 
 MAX_PAGE_SIZE = 200
 MIN_YEAR, MAX_YEAR = 1949, 2100
@@ -206,7 +206,8 @@ class ListArgsSchema(Plain):
 # --- writing ---
 
 def _reason_field() -> fields.String:
-    return fields.String(required=True, validate=validate.Length(min=1, max=1000),
+    return fields.String(required=True, validate=[validate.Length(min=1, max=1000),
+                                                  NoControlCharacters("原因", "the reason")],
                          error_messages=_errors(invalid=NOT_TEXT),
                          metadata={"description": "why (required, not blank)"})
 

@@ -58,6 +58,28 @@ def format_messages(messages, prefix: str = "") -> str:
     return "\n".join(line for line in lines if line)
 
 
+# C0 controls but tab, newline and carriage return; DEL; lone UTF-16 surrogates; the two non-characters
+# XML refuses. None of them is ever meant in a title, a name or a note, and each breaks something downstream
+# (python-docx refuses NUL, SQLite cannot encode a lone surrogate).
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+
+
+class NoControlCharacters(validate.Validator):
+    """Refuse text holding a control character, naming the field in Chinese and English."""
+
+    def __init__(self, zh: str, en: str):
+        self.zh, self.en = zh, en
+
+    def __call__(self, value):
+        if isinstance(value, str):
+            found = CONTROL_CHARACTERS.search(value)
+            if found:
+                code = f"U+{ord(found.group()):04X}"
+                raise ValidationError(f"{self.zh}含控制字符或无效字符（{code}）/ "
+                                      f"{self.en} contains a control or invalid character ({code})")
+        return value
+
+
 def _errors(**extra) -> dict:
     return {"required": REQUIRED, "null": NULL, **extra}
 
@@ -154,10 +176,12 @@ class FirmSchema(Schema):
         unknown = RAISE
 
     error_messages = {"unknown": UNKNOWN, "type": NOT_OBJECT}
-    name = fields.String(load_default=None, validate=validate.Length(min=0, max=100, error=LENGTH),
+    name = fields.String(load_default=None, validate=[validate.Length(min=0, max=100, error=LENGTH),
+                                                      NoControlCharacters("企业名称", "the firm name")],
                          error_messages=_errors(invalid=NOT_TEXT),
                          metadata={"zh": "企业名称", "en": "firm name"})
     uscc = fields.String(load_default=None, error_messages=_errors(invalid=NOT_TEXT),
+                         validate=NoControlCharacters("统一社会信用代码", "the unified social credit code"),
                          metadata={"zh": "统一社会信用代码", "en": "unified social credit code"})
 
     @validates_schema
@@ -226,7 +250,7 @@ def make_field(f: Field) -> fields.Field:
         limit = 4000 if f.name == "notes" else 200
         length = validate.Length(min=1 if f.required else 0, max=limit, error=LENGTH)
         common["error_messages"] = _errors(invalid=NOT_TEXT)
-        return fields.String(validate=length, **common)
+        return fields.String(validate=[length, NoControlCharacters(f.zh, f.en)], **common)
     raise ValueError(f"unknown field type {f.type}")
 
 
@@ -238,7 +262,8 @@ class ActionSchemaBase(Schema):
     error_messages = {"unknown": UNKNOWN, "type": NOT_OBJECT}
     KIND: Kind
 
-    key = fields.String(load_default=None, validate=validate.Length(min=1, max=200, error=LENGTH),
+    key = fields.String(load_default=None, validate=[validate.Length(min=1, max=200, error=LENGTH),
+                                                     NoControlCharacters("幂等键", "the idempotency key")],
                         error_messages=_errors(invalid=NOT_TEXT),
                         metadata={"zh": "幂等键", "en": "idempotency key",
                                   "help_en": "the same key always means the same record"})
