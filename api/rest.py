@@ -13,7 +13,7 @@ kinds' schemas are published in the spec as components named by their event (``J
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 from uuid import UUID
 
@@ -374,8 +374,8 @@ def _moment(name: str, value: str | None) -> str | None:
     if value.isdigit():
         return value
     try:
-        datetime.fromisoformat(value)
-    except ValueError:
+        datetime.fromisoformat(value).astimezone(timezone.utc)  # 9999-12-31T23:59:59-14:00 overflows here
+    except (ValueError, OverflowError):
         fail(422, INVALID, {name: ["应为事件序号或 ISO 时间 / an event position or an ISO moment "
                                    "(2020-12-31T23:59:59+08:00)"]})
     return value
