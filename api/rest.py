@@ -214,7 +214,8 @@ ACTION_BODY = {
 IDEMPOTENCY_HEADER = {
     "in": "header", "name": "Idempotency-Key", "required": False,
     "description": "the record's idempotency key when the body has no `key`: the same key always means "
-                   "the same record (logged once; later calls answer 200 with that record)",
+                   "the same record (logged once; later calls answer 200 with that record); a body `key` that "
+                   "differs from it answers 409",
     "schema": {"type": "string", "minLength": 1, "maxLength": 200},
 }
 
@@ -236,7 +237,8 @@ def _with_idempotency_header(payload: Any) -> Any:
     if payload.get("key") is None:
         return {**payload, "key": header}
     if payload["key"] != header:
-        fail(422, INVALID, {"key": ["与 Idempotency-Key 头不一致 / differs from the Idempotency-Key header"]})
+        fail(409, "请求体的 key 与 Idempotency-Key 头不一致 / the body's key differs from the Idempotency-Key header",
+             {"key": ["与 Idempotency-Key 头不一致 / differs from the Idempotency-Key header"]})
     return payload
 
 
@@ -381,7 +383,11 @@ def _moment(name: str, value: str | None) -> str | None:
     return value
 
 
-@blp.route("/summary/<int:year>")
+YEAR_PATH = [{"in": "path", "name": "year", "required": True,  # outside these bounds: 404 (documented)
+              "schema": {"type": "integer", "minimum": MIN_YEAR, "maximum": MAX_YEAR}}]
+
+
+@blp.route("/summary/<int:year>", parameters=YEAR_PATH)
 class Summary(MethodView):
     @blp.arguments(SummaryArgsSchema, location="query")
     @blp.response(200, SummarySchema)
@@ -397,7 +403,7 @@ class Summary(MethodView):
                                           _moment("as_of", args.get("as_of")))
 
 
-@blp.route("/summary/<int:year>/diff")
+@blp.route("/summary/<int:year>/diff", parameters=YEAR_PATH)
 class SummaryDiff(MethodView):
     @blp.arguments(DiffArgsSchema, location="query")
     @blp.response(200, DifferenceSchema)
@@ -417,7 +423,6 @@ class SummaryDiff(MethodView):
 
 # --- the spec ---
 
-MEASURE_TEXT = r"^\s*(近)?\s*[0-9]+(\.[0-9]+)?\s*(余|多)?\s*$"
 
 
 def _catalogue_properties(converter, field, ret=None, **kwargs) -> dict:
@@ -449,12 +454,13 @@ def _catalogue_properties(converter, field, ret=None, **kwargs) -> dict:
         number: dict[str, Any] = {"type": "number" if field.money else "integer",
                                   "minimum": float(field.minimum) if field.money else int(field.minimum),
                                   "maximum": float(field.maximum) if field.money else int(field.maximum)}
-        forms = [number, {"type": "string", "pattern": MEASURE_TEXT}]
+        forms = [number, {"type": "string", "pattern": field.text_pattern()}]
         if field.allow_approx:
             forms.append({"type": "object", "additionalProperties": False, "required": ["value"],
                           "properties": {"value": {"anyOf": [{"type": "number"},
-                                                             {"type": "string", "pattern": r"^[0-9]+(\.[0-9]+)?$"}]},
-                                         "approx": {"type": "string", "enum": list(APPROX_MARKERS),
+                                                             {"type": "string",
+                                                              "pattern": f"^{field.number_pattern()}$"}]},
+                                         "approx": {"type": "string", "enum": [*APPROX_MARKERS, None],
                                                     "nullable": True}}})
         ret["oneOf"] = forms
         if ret.get("nullable"):

@@ -57,6 +57,13 @@ def test_a_lone_surrogate_in_a_field_is_a_422_naming_it(api):
     assert api.get("/api/actions").get_json()["total"] == 0  # nothing stored
 
 
+@pytest.mark.parametrize("kind", [{}, [], 7, None])
+def test_a_kind_that_is_not_text_is_a_422(api, kind):
+    """Found by schemathesis: {"kind": {}} raised TypeError (unhashable) and answered 500."""
+    body = _error(api.post("/api/actions", json=valid_payload("problem", "odd-kind", kind=kind)), 422)
+    assert "kind" in body["errors"]
+
+
 @pytest.mark.parametrize("url", ["/api/summary/2020?as_of=9999-12-31T23:59:59-14:00",
                                  "/api/summary/2020/diff?before=9999-12-31T23:59:59-14:00",
                                  "/api/summary/2020/diff?before=1&after=9999-12-31T23:59:59-14:00"])
