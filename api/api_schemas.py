@@ -11,7 +11,9 @@ from datetime import date, datetime
 from marshmallow import EXCLUDE, INCLUDE, RAISE, Schema, ValidationError, fields, post_dump, validate, validates
 
 from domain.catalogue import KINDS, THEMES
-from service.schemas import NOT_INTEGER, NOT_OBJECT, NOT_TEXT, NULL, REQUIRED, UNKNOWN
+from service.schemas import (
+    FILLED_TEXT_PATTERN, NOT_INTEGER, NOT_OBJECT, NOT_TEXT, NULL, REQUIRED, UNKNOWN, NoControlCharacters,
+)
 
 MAX_PAGE_SIZE = 200
 MIN_YEAR, MAX_YEAR = 1949, 2100
@@ -208,9 +210,10 @@ class ListArgsSchema(Plain):
 # --- writing ---
 
 def _reason_field() -> fields.String:
-    return fields.String(required=True, validate=validate.Length(min=1, max=1000),
+    return fields.String(required=True, validate=[validate.Length(min=1, max=1000),
+                                                  NoControlCharacters("原因", "the reason")],
                          error_messages=_errors(invalid=NOT_TEXT),
-                         metadata={"description": "why (required, not blank)"})
+                         metadata={"description": "why (required, not blank)", "pattern": FILLED_TEXT_PATTERN})
 
 
 class _WriteBody(Plain):
@@ -233,7 +236,8 @@ class _WriteBody(Plain):
 class CorrectionSchema(_WriteBody):
     changes = fields.Dict(keys=fields.String(), values=fields.Raw(allow_none=True), required=True,
                           error_messages=_errors(invalid=NOT_OBJECT),
-                          metadata={"description": "changed fields, as the kind's schema takes them"})
+                          metadata={"description": "changed fields, as the kind's schema takes them",
+                                    "minProperties": 1})
 
 
 class RetractionSchema(_WriteBody):
@@ -298,12 +302,24 @@ class SummarySchema(PassThrough):
     seal = fields.Raw(allow_none=True, metadata={"description": "the year's seal once it is closed"})
 
 
+# An as-of: a log position, or an ISO date / moment of 1900–2099 (so it always converts to UTC).
+MOMENT_PATTERN = (r"^([0-9]{1,18}|(19|20)[0-9]{2}-((0[13578]|1[02])-(0[1-9]|[12][0-9]|3[01])|(0[469]|11)-"
+                  r"(0[1-9]|[12][0-9]|30)|02-(0[1-9]|1[0-9]|2[0-8]))"
+                  r"(T([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])?)?)$")
+MOMENT_MESSAGE = "应为事件序号或 ISO 时间 / an event position or an ISO moment (2020-12-31T23:59:59+08:00)"
+
+
+def _moment_field(description: str, **kw) -> fields.String:
+    return fields.String(validate=validate.Regexp(MOMENT_PATTERN, error=MOMENT_MESSAGE),
+                         metadata={"description": description, "pattern": MOMENT_PATTERN}, **kw)
+
+
 class SummaryArgsSchema(Plain):
     class Meta:
         unknown = EXCLUDE
 
     organisation = fields.String(metadata={"description": "default: the organisation with most records"})
-    as_of = fields.String(metadata={"description": "an event position (integer) or an ISO moment"})
+    as_of = _moment_field("an event position (integer) or an ISO moment")
 
 
 class DiffArgsSchema(Plain):
@@ -311,8 +327,8 @@ class DiffArgsSchema(Plain):
         unknown = EXCLUDE
 
     organisation = fields.String()
-    before = fields.String(required=True, metadata={"description": "an event position or an ISO moment"})
-    after = fields.String(metadata={"description": "default: now"})
+    before = _moment_field("an event position or an ISO moment", required=True)
+    after = _moment_field("default: now")
 
 
 class MomentSchema(Plain):

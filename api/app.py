@@ -10,7 +10,7 @@ import secrets
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, jsonify, request, session
+from flask import Flask, request, session
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFError
 
@@ -84,9 +84,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     rest.init_api(app)
     _optional_blueprints(app)
 
-    @app.get("/healthz")
-    def healthz():
-        return jsonify(status="ok")
+    from api import hardening  # noqa: E402  (503 on storage faults, deep JSON, no-store, health)
+
+    hardening.install(app)
+    app.add_url_rule("/healthz", "healthz", hardening.health, methods=["GET"])
 
     @app.after_request
     def security_headers(response):

@@ -21,8 +21,9 @@ bp = Blueprint("auth", __name__)
 class LoginUser:
     """The Flask-Login view of an account."""
 
-    def __init__(self, user):
+    def __init__(self, user, sid: str | None = None):
         self.user = user
+        self.sid = sid  # the server-side session id of a browser login (None for a token)
         self.name = user.name
         self.role = user.role
 
@@ -31,7 +32,7 @@ class LoginUser:
     is_anonymous = False
 
     def get_id(self) -> str:
-        return self.name
+        return self.sid or ""
 
     @property
     def can_write(self) -> bool:
@@ -47,9 +48,9 @@ class LoginUser:
 
 
 @login_manager.user_loader
-def load_user(name: str):
-    user = services().accounts.get(name)
-    return LoginUser(user) if user else None
+def load_user(sid: str):
+    user = services().accounts.for_session(sid)  # a revoked (logged-out) session id finds no one
+    return LoginUser(user, sid) if user else None
 
 
 @login_manager.request_loader
@@ -113,14 +114,14 @@ def login():
         accounts = services().accounts
         if not name:
             error = _("Enter your user name.")
-        elif accounts.is_locked(name):
+        elif accounts.is_locked(name, source=request.remote_addr or ""):
             error = _("Too many failed logins: try again in a few minutes.")
             return render_template("login.html", error=error, name=name), 429
         else:
-            user = accounts.verify(name, password)
+            user = accounts.verify(name, password, source=request.remote_addr or "")
             if user:
                 session.clear()
-                login_user(LoginUser(user))
+                login_user(LoginUser(user, accounts.open_session(user.name)))
                 return redirect(_safe_next(request.args.get("next")))
             error = _("Wrong user name or password.")
         return render_template("login.html", error=error, name=name), 401
@@ -129,6 +130,8 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    if current_user.is_authenticated and getattr(current_user, "sid", None):
+        services().accounts.revoke_session(current_user.sid)
     logout_user()
     session.clear()
     flash(_("You have logged out."))

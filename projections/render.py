@@ -41,6 +41,8 @@ from docx.shared import Cm, Pt
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
+from projections.cells import csv_cell, md_text, xlsx_text_cells, xml_text
+
 __all__ = [
     "all_figures",
     "all_targets",
@@ -185,7 +187,7 @@ def _as_of_line(summary: dict) -> str | None:
 
 
 def _md_cell(value: Any) -> str:
-    text = "" if value is None else str(value)
+    text = md_text(value)
     return text.replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ")
 
 
@@ -196,16 +198,16 @@ def _md_table(headers: tuple[str, ...], rows: list[tuple]) -> list[str]:
 
 
 def to_markdown(summary: dict) -> str:
-    lines: list[str] = [f"# {_title(summary)}", ""]
+    lines: list[str] = [f"# {md_text(_title(summary))}", ""]
     as_of = _as_of_line(summary)
     if as_of:
-        lines += [as_of, ""]
+        lines += [md_text(as_of), ""]
     for depth, section in _walk(_sections(summary)):
         heading = "#" * min(depth + 1, 6)
-        lines += [f"{heading} {section.get('title') or section.get('key') or ''}".rstrip(), ""]
+        lines += [f"{heading} {md_text(section.get('title') or section.get('key') or '')}".rstrip(), ""]
         text = section.get("text") or ""
         for para in _paragraphs(text):
-            lines += [para, ""]
+            lines += [md_text(para), ""]
         # a section's targets (e.g. next year's plans) that its text does not already spell out
         extra = [
             t.get("text") or t.get("label")
@@ -214,7 +216,7 @@ def to_markdown(summary: dict) -> str:
             and (t.get("text") or t.get("label")) not in text
         ]
         if extra:
-            lines += [f"- {item}" for item in extra] + [""]
+            lines += [f"- {md_text(item)}" for item in extra] + [""]
 
     figures = all_figures(summary)
     if figures:
@@ -309,7 +311,7 @@ def _add_text(doc, text: str, font: str, size, *, indent: bool = True, bold: boo
         _indent_two_chars(paragraph)
     if align is not None:
         paragraph.alignment = align
-    run = paragraph.add_run(text)
+    run = paragraph.add_run(xml_text(text))
     set_run_font(run, font, size, bold)
     if outline is not None:
         _outline_level(paragraph, outline)
@@ -375,7 +377,7 @@ def _docx_table(doc, headers: tuple[str, ...], rows: list[tuple]) -> None:
         paragraph.alignment = align
         paragraph.paragraph_format.space_before = Pt(0)
         paragraph.paragraph_format.space_after = Pt(0)
-        set_run_font(paragraph.add_run(text), font, SIZE_TABLE, bold)
+        set_run_font(paragraph.add_run(xml_text(text)), font, SIZE_TABLE, bold)
 
     for cell, text in zip(table.rows[0].cells, headers):
         fill(cell, text, FONT_H1, False, WD_ALIGN_PARAGRAPH.CENTER)
@@ -392,9 +394,9 @@ def to_docx(summary: dict) -> bytes:
     _default_font(doc)
     _page_number_footer(doc)
     title = _title(summary)
-    doc.core_properties.title = title
+    doc.core_properties.title = title = xml_text(title)
     if summary.get("organisation"):
-        doc.core_properties.author = str(summary["organisation"])
+        doc.core_properties.author = xml_text(summary["organisation"])
 
     # the template's document starts empty: the title is the first paragraph
     heading = doc.add_paragraph()
@@ -460,7 +462,8 @@ def _xlsx_sheet(ws, headers: tuple[str, ...], rows: list[list], widths: tuple[in
         cell.font = bold
         cell.alignment = Alignment(horizontal="center", vertical="center")
     for row in rows:
-        ws.append(row)
+        ws.append([xml_text(c) if isinstance(c, str) else c for c in row])
+    xlsx_text_cells(ws)  # a title or unit starting with "=" stays text, never a live formula
     ws.freeze_panes = "A2"
     for i, width in enumerate(widths, start=1):
         ws.column_dimensions[ws.cell(row=1, column=i).column_letter].width = width
@@ -511,10 +514,10 @@ def to_csv(summary: dict) -> str:
     writer.writerow(FIGURE_COLUMNS)
     for figure in all_figures(summary):
         r = _figure_row(figure)
-        writer.writerow([
+        writer.writerow([csv_cell(c) for c in [
             r["key"], r["label"], "" if r["value"] is None else str(r["value"]), r["unit"], r["approx"],
             r["text"], r["event_count"], " ".join(str(i) for i in r["event_ids"]),
-        ])
+        ]])
     return buffer.getvalue()
 
 

@@ -2,15 +2,22 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
 
 from projections.chain import Chain, link, raw_rows, verify
+from projections.faults import storage_fault
 from projections.summary import build_summary, difference, figure_index
 from projections.views import Projector, ViewStore, as_of_store
 
 VIEWS_FILE = "views.sqlite"
+
+
+def like_literal(text: str) -> str:
+    """``text`` for a LIKE pattern with ESCAPE '\\': its % and _ (and the escape itself) match literally."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 class Reports:
@@ -28,6 +35,7 @@ class Reports:
         self._organisations: tuple[int, list[str]] = (-1, [])
         self._years: tuple[int, list[int]] = (-1, [])
         self._memo: dict[tuple[str, int, int], dict] = {}  # summaries at positions, parsed, in this process
+        self.fault: str | None = None  # the storage fault that stopped the last catch-up, if any
         self._ensure_cache()
 
     def _ensure_cache(self) -> None:
@@ -37,8 +45,17 @@ class Reports:
                 pk=("organisation", "year", "position"))
 
     def catch_up(self, progress: Callable[[int], None] | None = None) -> int:
-        position = self.projector.catch_up(progress=progress)
-        self.chain.catch_up()
+        """Fold what is new; when the disk is full or the folder read-only, answer from what is there."""
+        try:
+            position = self.projector.catch_up(progress=progress)
+            self.chain.catch_up()
+        except Exception as e:
+            fault = storage_fault(e)
+            if fault is None:
+                raise
+            self.fault = fault  # read models are rebuildable: stale for now, caught up once writes work
+            return self.store.position
+        self.fault = None
         return position
 
     def rebuild(self, progress: Callable[[int], None] | None = None) -> int:
@@ -94,9 +111,13 @@ class Reports:
             return self._summary_at(organisation, year, position)
         source = self.store if position == self.store.position else as_of_store(self.recorder, position)
         body = build_summary(source.db, organisation, year, position, None)
-        with db.conn:
-            db.execute("INSERT OR REPLACE INTO summary_cache VALUES (?, ?, ?, ?)",
-                       [organisation, year, position, json.dumps(body, ensure_ascii=False)])
+        try:
+            with db.conn:
+                db.execute("INSERT OR REPLACE INTO summary_cache VALUES (?, ?, ?, ?)",
+                           [organisation, year, position, json.dumps(body, ensure_ascii=False)])
+        except sqlite3.OperationalError as e:
+            if storage_fault(e) is None:
+                raise  # a cache that cannot be written (disk full, read-only) is only a cache
         self._remember((organisation, year, position), body)
         return self._summary_at(organisation, year, position)
 
@@ -191,8 +212,10 @@ class Reports:
                 where.append(f"{column} = ?")
                 params.append(value)
         if text:
-            where.append("(title LIKE ? OR notes LIKE ? OR firms LIKE ? OR subject LIKE ?)")
-            params += [f"%{text}%"] * 4
+            # the words as typed: % and _ are literal, not LIKE wildcards
+            where.append("(title LIKE ? ESCAPE '\\' OR notes LIKE ? ESCAPE '\\' OR firms LIKE ? ESCAPE '\\' "
+                         "OR subject LIKE ? ESCAPE '\\')")
+            params += [f"%{like_literal(text)}%"] * 4
         if not include_retracted:
             where.append("retracted = 0")
         clause = ("WHERE " + " AND ".join(where)) if where else ""

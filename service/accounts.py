@@ -18,7 +18,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 ROLES = ("staff", "auditor", "admin")
-MAX_FAILURES = 5
+MAX_FAILURES = 5          # wrong guesses for one name from one source before that pair is locked
+SOURCE_MAX_FAILURES = 20  # wrong guesses from one source, over all names, before the source is locked
 LOCK_SECONDS = 300
 _hasher = PasswordHasher()
 
@@ -59,6 +60,16 @@ class Accounts:
                                      "failures": int, "locked_until": float, "created_at": float},
                                     pk="name", not_null={"role", "password_hash"})
             self.db["users"].create_index(["token_digest"])
+        self.db.execute("CREATE TABLE IF NOT EXISTS login_failures (name TEXT NOT NULL, source TEXT NOT NULL, "
+                        "failures INTEGER NOT NULL DEFAULT 0, locked_until REAL NOT NULL DEFAULT 0, "
+                        "PRIMARY KEY (name, source))")
+        self.db.execute("CREATE TABLE IF NOT EXISTS source_failures (source TEXT PRIMARY KEY, "
+                        "failures INTEGER NOT NULL DEFAULT 0, since REAL NOT NULL DEFAULT 0, "
+                        "locked_until REAL NOT NULL DEFAULT 0)")
+        self.db.execute("CREATE TABLE IF NOT EXISTS sessions (sid TEXT PRIMARY KEY, name TEXT NOT NULL, "
+                        "created_at REAL NOT NULL, revoked_at REAL)")
+        self.db.execute("CREATE INDEX IF NOT EXISTS sessions_name ON sessions (name)")
+        self.db.conn.commit()
 
     @property
     def db(self) -> sqlite_utils.Database:
@@ -66,6 +77,14 @@ class Accounts:
         if db is None:
             db = self._local.db = sqlite_utils.Database(sqlite3.connect(str(self.path), timeout=30))
         return db
+
+    @property
+    def _autocommit(self) -> sqlite3.Connection:
+        """A second connection per thread, in autocommit mode, for explicit BEGIN IMMEDIATE transactions."""
+        conn = getattr(self._local, "autocommit", None)
+        if conn is None:
+            conn = self._local.autocommit = sqlite3.connect(str(self.path), timeout=30, isolation_level=None)
+        return conn
 
     def _row(self, name: str) -> dict | None:
         rows = list(self.db.query("SELECT * FROM users WHERE name = ?", [name]))
@@ -94,31 +113,116 @@ class Accounts:
             raise AccountError(f"没有用户 {name} / no user {name}")
         if len(password) < 8:
             raise AccountError("密码至少 8 位 / a password has at least 8 characters")
-        self.db["users"].update(name, {"password_hash": _hasher.hash(password), "failures": 0, "locked_until": 0.0})
+        with self.db.conn:
+            self.db["users"].update(name, {"password_hash": _hasher.hash(password), "failures": 0,
+                                           "locked_until": 0.0})
+            self.db.execute("DELETE FROM login_failures WHERE name = ?", [name])
+        self.revoke_sessions(name)
 
-    def verify(self, name: str, password: str, now: float | None = None) -> User | None:
-        """The user when the password is right; None otherwise. Five failures lock the name for 5 minutes."""
+    def verify(self, name: str, password: str, now: float | None = None, source: str = "") -> User | None:
+        """The user when the password is right; None otherwise (or while locked).
+
+        Every attempt is first counted as a failure, in one ``BEGIN IMMEDIATE`` transaction that also
+        checks the locks, and only then is the password checked (a right one takes the count back). So
+        parallel guesses cannot slip past the limit: at most MAX_FAILURES guesses per (name, source) and
+        SOURCE_MAX_FAILURES per source are ever checked in a lock period. Locks are per (name, source)
+        and per source, never per name alone: guesses from elsewhere do not lock the real user out.
+        """
         now = time.time() if now is None else now
+        source = source or ""
+        if not self._reserve_attempt(name, source, now):
+            return None
         row = self._row(name)
         if row is None:
             _hasher.hash(password or "x")  # same cost either way: no user enumeration by timing
             return None
-        if (row["locked_until"] or 0) > now:
-            return None
         try:
             _hasher.verify(row["password_hash"], password or "")
         except (VerifyMismatchError, VerificationError, InvalidHashError):
-            failures = (row["failures"] or 0) + 1
-            locked = now + LOCK_SECONDS if failures >= MAX_FAILURES else 0.0
-            self.db["users"].update(name, {"failures": 0 if locked else failures, "locked_until": locked})
             return None
-        if row["failures"]:
-            self.db["users"].update(name, {"failures": 0})
+        self._attempt_succeeded(name, source)
         return User(row["name"], row["role"])
 
-    def is_locked(self, name: str, now: float | None = None) -> bool:
-        row = self._row(name)
-        return bool(row and (row["locked_until"] or 0) > (time.time() if now is None else now))
+    def _reserve_attempt(self, name: str, source: str, now: float) -> bool:
+        """Count one attempt against (name, source) and source; False (nothing counted) while locked."""
+        conn = self._autocommit
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            pair = conn.execute("SELECT failures, locked_until FROM login_failures WHERE name = ? AND source = ?",
+                                (name, source)).fetchone()
+            src = conn.execute("SELECT failures, since, locked_until FROM source_failures WHERE source = ?",
+                               (source,)).fetchone()
+            if (pair and pair[1] > now) or (src and src[2] > now):
+                conn.execute("ROLLBACK")
+                return False
+            failures = 1 + (pair[0] if pair and not pair[1] else 0)  # a lock that ran out starts afresh
+            locked = now + LOCK_SECONDS if failures >= MAX_FAILURES else 0.0
+            conn.execute("INSERT INTO login_failures (name, source, failures, locked_until) VALUES (?, ?, ?, ?) "
+                         "ON CONFLICT (name, source) DO UPDATE SET failures = excluded.failures, "
+                         "locked_until = excluded.locked_until", (name, source, failures, locked))
+            fresh = src is None or src[2] or now - src[1] > LOCK_SECONDS  # a new counting window
+            src_failures = 1 if fresh else src[0] + 1
+            since = now if fresh else src[1]
+            src_locked = now + LOCK_SECONDS if src_failures >= SOURCE_MAX_FAILURES else 0.0
+            conn.execute("INSERT INTO source_failures (source, failures, since, locked_until) VALUES (?, ?, ?, ?) "
+                         "ON CONFLICT (source) DO UPDATE SET failures = excluded.failures, since = excluded.since, "
+                         "locked_until = excluded.locked_until", (source, src_failures, since, src_locked))
+            conn.execute("COMMIT")
+            return True
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+
+    def _attempt_succeeded(self, name: str, source: str) -> None:
+        """A right password: the pair's count is cleared; the source's count takes back this one attempt."""
+        conn = self._autocommit
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.execute("DELETE FROM login_failures WHERE name = ? AND source = ?", (name, source))
+            conn.execute("UPDATE source_failures SET failures = MAX(failures - 1, 0) "
+                         "WHERE source = ? AND locked_until = 0", (source,))
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+
+    def is_locked(self, name: str, now: float | None = None, source: str = "") -> bool:
+        """Whether a login of ``name`` from ``source`` is refused for now (the pair or the source locked)."""
+        now = time.time() if now is None else now
+        rows = list(self.db.query(
+            "SELECT 1 FROM login_failures WHERE name = ? AND source = ? AND locked_until > ? "
+            "UNION ALL SELECT 1 FROM source_failures WHERE source = ? AND locked_until > ?",
+            [name, source or "", now, source or "", now]))
+        return bool(rows)
+
+    # --- browser sessions: a server-side id per login, revoked at logout and on a password change ---
+
+    def open_session(self, name: str) -> str:
+        sid = secrets.token_urlsafe(32)
+        with self.db.conn:
+            self.db.execute("INSERT INTO sessions (sid, name, created_at) VALUES (?, ?, ?)", [sid, name, time.time()])
+        return sid
+
+    def for_session(self, sid: str) -> User | None:
+        """The user of a live session id; None when unknown or revoked."""
+        if not sid:
+            return None
+        rows = list(self.db.query("SELECT u.name, u.role FROM sessions s JOIN users u ON u.name = s.name "
+                                  "WHERE s.sid = ? AND s.revoked_at IS NULL", [sid]))
+        return User(rows[0]["name"], rows[0]["role"]) if rows else None
+
+    def revoke_session(self, sid: str) -> None:
+        with self.db.conn:
+            self.db.execute("UPDATE sessions SET revoked_at = ? WHERE sid = ? AND revoked_at IS NULL",
+                            [time.time(), sid])
+
+    def revoke_sessions(self, name: str) -> None:
+        """Every session of ``name`` (a password change ends them all)."""
+        with self.db.conn:
+            self.db.execute("UPDATE sessions SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL",
+                            [time.time(), name])
 
     def get(self, name: str) -> User | None:
         row = self._row(name)

@@ -58,6 +58,43 @@ def format_messages(messages, prefix: str = "") -> str:
     return "\n".join(line for line in lines if line)
 
 
+# C0 controls but tab, newline and carriage return; DEL; lone UTF-16 surrogates; the two non-characters
+# XML refuses. None of them is ever meant in a title, a name or a note, and each breaks something downstream
+# (python-docx refuses NUL, SQLite cannot encode a lone surrogate).
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+
+
+# The same rules for the OpenAPI spec (JSON Schema ``pattern``), so what the spec allows the schemas take.
+# (Lone surrogates are left out of the pattern: they are no Unicode characters, JSON Schema tools cannot
+# use such a range, and they are refused all the same.)
+_C = "\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f\\ufffe\\uffff"
+TEXT_PATTERN = f"^[^{_C}]*$"  # no control characters
+FILLED_TEXT_PATTERN = f"^[^{_C}]*[^\\s{_C}][^{_C}]*$"  # … and not blank
+
+
+_MONTH_DAY = "((0[13578]|1[02])-(0[1-9]|[12][0-9]|3[01])|(0[469]|11)-(0[1-9]|[12][0-9]|30)|02-(0[1-9]|1[0-9]|2[0-8]))"
+_LEAP = "(19([68][048]|[579][26])|20([02468][048]|[13579][26]))"
+# a date from MIN_DATE (1949-10-01) to MAX_DATE (2100-12-31), as the spec's pattern
+DATE_PATTERN = (f"^((19[5-9][0-9]|20[0-9]{{2}}|2100)-{_MONTH_DAY}|1949-(1[02]-(0[1-9]|[12][0-9]|3[01])|"
+                f"11-(0[1-9]|[12][0-9]|30))|{_LEAP}-02-29)$")
+
+
+class NoControlCharacters(validate.Validator):
+    """Refuse text holding a control character, naming the field in Chinese and English."""
+
+    def __init__(self, zh: str, en: str):
+        self.zh, self.en = zh, en
+
+    def __call__(self, value):
+        if isinstance(value, str):
+            found = CONTROL_CHARACTERS.search(value)
+            if found:
+                code = f"U+{ord(found.group()):04X}"
+                raise ValidationError(f"{self.zh}含控制字符或无效字符（{code}）/ "
+                                      f"{self.en} contains a control or invalid character ({code})")
+        return value
+
+
 def _errors(**extra) -> dict:
     return {"required": REQUIRED, "null": NULL, **extra}
 
@@ -83,6 +120,17 @@ class Measure(fields.Field):
         self.minimum = 0 if minimum is None else minimum
         self.maximum = maximum if maximum is not None else (MONEY_MAX if money else COUNT_MAX)
         self.allow_approx = approx
+
+    def number_pattern(self) -> str:
+        """The digits this measure takes, as a regex: in range, whole for counts, two places for money."""
+        digits = len(str(int(self.maximum))) - 1  # 1e9 → 9 digits, 1e13 → 13
+        return f"[0-9]{{1,{digits}}}" + (r"(\.[0-9]{1,2}0*)?" if self.money else r"(\.0+)?")
+
+    def text_pattern(self) -> str:
+        """The text forms this measure takes ("1000", "1000余", "近300000"), for the spec."""
+        if not self.allow_approx:
+            return rf"^\s*{self.number_pattern()}\s*$"
+        return rf"^\s*(近)?\s*{self.number_pattern()}\s*(余|多)?\s*$"
 
     def _parse_text(self, text: str):
         m = re.fullmatch(r"\s*(近)?\s*([0-9]+(?:\.[0-9]+)?)\s*(余|多)?\s*", text)
@@ -154,10 +202,12 @@ class FirmSchema(Schema):
         unknown = RAISE
 
     error_messages = {"unknown": UNKNOWN, "type": NOT_OBJECT}
-    name = fields.String(load_default=None, validate=validate.Length(min=0, max=100, error=LENGTH),
+    name = fields.String(load_default=None, validate=[validate.Length(min=0, max=100, error=LENGTH),
+                                                      NoControlCharacters("企业名称", "the firm name")],
                          error_messages=_errors(invalid=NOT_TEXT),
-                         metadata={"zh": "企业名称", "en": "firm name"})
+                         metadata={"zh": "企业名称", "en": "firm name", "pattern": TEXT_PATTERN})
     uscc = fields.String(load_default=None, error_messages=_errors(invalid=NOT_TEXT),
+                         validate=NoControlCharacters("统一社会信用代码", "the unified social credit code"),
                          metadata={"zh": "统一社会信用代码", "en": "unified social credit code"})
 
     @validates_schema
@@ -214,6 +264,7 @@ def make_field(f: Field) -> fields.Field:
         return WholeNumber(strict=False, validate=rng, **common)
     if f.type == "date":
         rng = validate.Range(MIN_DATE, MAX_DATE, error="日期超出范围 / date out of range")
+        common["metadata"]["pattern"] = DATE_PATTERN
         return fields.Date(validate=rng, error_messages=_errors(invalid="日期格式应为 2020-05-12 / a date like 2020-05-12"),
                            **{k: v for k, v in common.items() if k != "error_messages"})
     if f.type == "choice":
@@ -226,7 +277,9 @@ def make_field(f: Field) -> fields.Field:
         limit = 4000 if f.name == "notes" else 200
         length = validate.Length(min=1 if f.required else 0, max=limit, error=LENGTH)
         common["error_messages"] = _errors(invalid=NOT_TEXT)
-        return fields.String(validate=length, **common)
+        filled = f.required or f.name in ("organisation", "title")
+        common["metadata"]["pattern"] = FILLED_TEXT_PATTERN if filled else TEXT_PATTERN
+        return fields.String(validate=[length, NoControlCharacters(f.zh, f.en)], **common)
     raise ValueError(f"unknown field type {f.type}")
 
 
@@ -238,9 +291,10 @@ class ActionSchemaBase(Schema):
     error_messages = {"unknown": UNKNOWN, "type": NOT_OBJECT}
     KIND: Kind
 
-    key = fields.String(load_default=None, validate=validate.Length(min=1, max=200, error=LENGTH),
+    key = fields.String(load_default=None, validate=[validate.Length(min=1, max=200, error=LENGTH),
+                                                     NoControlCharacters("幂等键", "the idempotency key")],
                         error_messages=_errors(invalid=NOT_TEXT),
-                        metadata={"zh": "幂等键", "en": "idempotency key",
+                        metadata={"zh": "幂等键", "en": "idempotency key", "pattern": TEXT_PATTERN,
                                   "help_en": "the same key always means the same record"})
     kind = fields.String(required=True, error_messages=_errors(invalid=NOT_TEXT), metadata={"zh": "类型", "en": "kind"})
     firms = fields.List(fields.Nested(FirmSchema, error_messages={"type": NOT_OBJECT}), load_default=list,
@@ -286,7 +340,7 @@ def load_action(payload) -> tuple[Kind, str | None, dict]:
     if not isinstance(payload, dict):
         raise InvalidInput({"_schema": ["应为 JSON 对象 / must be a JSON object"]})
     kind_key = payload.get("kind")
-    if kind_key not in KINDS_BY_KEY:
+    if not isinstance(kind_key, str) or kind_key not in KINDS_BY_KEY:  # {"kind": {}} is no kind (was a 500)
         raise InvalidInput({"kind": [f"未知类型 / unknown kind: {kind_key!r}"]})
     try:
         data = schema_for(kind_key).load(payload)

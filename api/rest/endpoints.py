@@ -11,7 +11,7 @@ A record's JSON is exactly what ``service.schemas`` takes (``kind`` selects the 
 kinds' schemas are published in the spec as components named by their event (``JobFairHeld``…)."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 from uuid import UUID
 
@@ -105,7 +105,8 @@ ACTION_BODY = {
 IDEMPOTENCY_HEADER = {
     "in": "header", "name": "Idempotency-Key", "required": False,
     "description": "the record's idempotency key when the body has no `key`: the same key always means "
-                   "the same record (logged once; later calls answer 200 with that record)",
+                   "the same record (logged once; later calls answer 200 with that record); a body `key` that "
+                   "differs from it answers 409",
     "schema": {"type": "string", "minLength": 1, "maxLength": 200},
 }
 
@@ -127,7 +128,8 @@ def _with_idempotency_header(payload: Any) -> Any:
     if payload.get("key") is None:
         return {**payload, "key": header}
     if payload["key"] != header:
-        fail(422, INVALID, {"key": ["与 Idempotency-Key 头不一致 / differs from the Idempotency-Key header"]})
+        fail(409, "请求体的 key 与 Idempotency-Key 头不一致 / the body's key differs from the Idempotency-Key header",
+             {"key": ["与 Idempotency-Key 头不一致 / differs from the Idempotency-Key header"]})
     return payload
 
 
@@ -269,14 +271,18 @@ def _moment(name: str, value: str | None) -> str | None:
     if value.isdigit():
         return value
     try:
-        datetime.fromisoformat(value)
-    except ValueError:
+        datetime.fromisoformat(value).astimezone(timezone.utc)  # 9999-12-31T23:59:59-14:00 overflows here
+    except (ValueError, OverflowError):
         fail(422, INVALID, {name: ["应为事件序号或 ISO 时间 / an event position or an ISO moment "
                                    "(2020-12-31T23:59:59+08:00)"]})
     return value
 
 
-@blp.route("/summary/<int:year>")
+YEAR_PATH = [{"in": "path", "name": "year", "required": True,  # outside these bounds: 404 (documented)
+              "schema": {"type": "integer", "minimum": MIN_YEAR, "maximum": MAX_YEAR}}]
+
+
+@blp.route("/summary/<int:year>", parameters=YEAR_PATH)
 class Summary(MethodView):
     @blp.arguments(SummaryArgsSchema, location="query")
     @blp.response(200, SummarySchema)
@@ -292,7 +298,7 @@ class Summary(MethodView):
                                           _moment("as_of", args.get("as_of")))
 
 
-@blp.route("/summary/<int:year>/diff")
+@blp.route("/summary/<int:year>/diff", parameters=YEAR_PATH)
 class SummaryDiff(MethodView):
     @blp.arguments(DiffArgsSchema, location="query")
     @blp.response(200, DifferenceSchema)

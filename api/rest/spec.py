@@ -14,7 +14,6 @@ BEARER = "bearerAuth"
 SESSION = "sessionCookie"
 OPENAPI_TYPES = frozenset({"string", "number", "integer", "boolean", "array", "object"})
 
-MEASURE_TEXT = r"^\s*(近)?\s*[0-9]+(\.[0-9]+)?\s*(余|多)?\s*$"
 
 
 def _catalogue_properties(converter, field, ret=None, **kwargs) -> dict:
@@ -46,12 +45,13 @@ def _catalogue_properties(converter, field, ret=None, **kwargs) -> dict:
         number: dict[str, Any] = {"type": "number" if field.money else "integer",
                                   "minimum": float(field.minimum) if field.money else int(field.minimum),
                                   "maximum": float(field.maximum) if field.money else int(field.maximum)}
-        forms = [number, {"type": "string", "pattern": MEASURE_TEXT}]
+        forms = [number, {"type": "string", "pattern": field.text_pattern()}]
         if field.allow_approx:
             forms.append({"type": "object", "additionalProperties": False, "required": ["value"],
                           "properties": {"value": {"anyOf": [{"type": "number"},
-                                                             {"type": "string", "pattern": r"^[0-9]+(\.[0-9]+)?$"}]},
-                                         "approx": {"type": "string", "enum": list(APPROX_MARKERS),
+                                                             {"type": "string",
+                                                              "pattern": f"^{field.number_pattern()}$"}]},
+                                         "approx": {"type": "string", "enum": [*APPROX_MARKERS, None],
                                                     "nullable": True}}})
         ret["oneOf"] = forms
         if ret.get("nullable"):

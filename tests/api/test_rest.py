@@ -72,7 +72,7 @@ def test_the_idempotency_key_header_stands_for_the_key(client, staff):
     again = log(client, headers, job_fair(), expect=200)
     assert again["id"] == first["id"]
     clash = client.post("/api/actions", json=job_fair("other"), headers=headers)
-    assert "key" in assert_error(clash, 422)["errors"]
+    assert "key" in assert_error(clash, 409)["errors"]  # a documented conflict, not a schema-valid body refused
 
 
 def test_an_invalid_body_answers_422_naming_the_fields(client, staff):

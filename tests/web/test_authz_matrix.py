@@ -117,10 +117,16 @@ class World:
         self.tokens = tokens
         self.checkpoint = checkpoint
 
-    def client(self, role: str, via: str = "session"):
-        """A fresh client (nothing a request did to its session leaks into the next test)."""
+    def client(self, role: str, via: str = "session", fresh_login: bool = False):
+        """A fresh client (nothing a request did to its session leaks into the next test).
+
+        ``fresh_login``: a session of its own (a logout revokes the session id it ends, so the shared
+        cookie must not be the one logged out)."""
         client = self.app.test_client()
-        if role != "anonymous" and via == "session":
+        if fresh_login and role != "anonymous" and via == "session":
+            response = client.post("/login", data={"name": USER_OF_ROLE[role], "password": PASSWORDS[role]})
+            assert response.status_code == 302, response.data[:300]
+        elif role != "anonymous" and via == "session":
             client.set_cookie(self.app.config.get("SESSION_COOKIE_NAME", "session"), self.sessions[role])
         return client
 
@@ -250,7 +256,7 @@ def cases():
 
 @pytest.mark.parametrize(("rule", "method", "role", "via", "status"), list(cases()))
 def test_route_answers_each_role(world, rule, method, role, via, status):
-    client = world.client(role, via)
+    client = world.client(role, via, fresh_login=rule == "/logout")
     url = url_for_rule(rule, world)
     response = client.open(url, method=method, query_string=QUERY.get((rule, method)),
                            headers=world.headers(role, via), **body_for(rule, method, role, via, world))
