@@ -154,11 +154,12 @@ def record_story(record_id: UUID) -> dict:
     ledger, reports = services().ledger, services().reports
     items = ledger.history(record_id)
     reports.catch_up()
-    positions = {r["version"]: r["position"] for r in reports.store.db.query(
-        "SELECT position, version FROM events WHERE record_id = ? AND event != 'Made'", [str(record_id)])}
+    # The record's own events in log order, one per history item (versions are the record's own).
+    positions = [r["position"] for r in reports.store.db.query(
+        "SELECT position FROM events WHERE record_id = ? AND event != 'Made' ORDER BY position", [str(record_id)])]
     happened = None
-    for item in items:
-        item["position"] = positions.get(item["version"])
+    for index, item in enumerate(items):
+        item["position"] = positions[index] if index < len(positions) else None
         item.setdefault("values", None)  # (a dict's "values" would otherwise be read as dict.values)
         if item.get("occurred_on"):
             happened = item["occurred_on"]

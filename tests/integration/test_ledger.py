@@ -236,7 +236,9 @@ def test_concurrent_facts_about_the_same_chamber_are_all_kept(two_ledgers):
     assert len(set(ids)) == 16
     records = [two_ledgers[1].get(rid) for rid in ids]
     assert {r["members"]["value"] for r in records} == {10 * i + n for i in (0, 1) for n in range(8)}
-    assert {r["version"] for r in records} == {17}  # one chamber: registered, then 16 facts
+    assert {r["version"] for r in records} == {1}  # each fact's own version, logged once
+    chamber = two_ledgers[1].repository.get(two_ledgers[1].repository.get(ids[0]).owner_id)
+    assert chamber.version == 17  # the one chamber underneath: registered, then 16 facts
 
 
 def test_a_correction_of_a_retracted_action_is_refused(ledger):
@@ -335,14 +337,14 @@ def test_a_chamber_membership_is_logged_corrected_retracted_and_kept_in_its_hist
     assert record["members"] == {"value": 90, "approx": None}
     assert record["organisation"] == ORG
     assert record["logged_by"] == "alice"
-    assert record["version"] == 2  # the chamber was registered, then the fact stated
+    assert record["version"] == 1  # the record's own, though its chamber was registered first
 
-    assert ledger.correct(logged.id, {"members": 97}, "年底复核", actor="bob", expected_version=2) == 3
+    assert ledger.correct(logged.id, {"members": 97}, "年底复核", actor="bob", expected_version=1) == 2
     assert ledger.get(logged.id)["members"]["value"] == 97
     with pytest.raises(ConflictError):
-        ledger.correct(logged.id, {"members": 98}, "再改", actor="carol", expected_version=2)
+        ledger.correct(logged.id, {"members": 98}, "再改", actor="carol", expected_version=1)
 
-    assert ledger.retract(logged.id, "统计口径有误", actor="carol") == 4
+    assert ledger.retract(logged.id, "统计口径有误", actor="carol") == 3
     record = ledger.get(logged.id)
     assert record["retracted"] is True and record["retraction_reason"] == "统计口径有误"
     with pytest.raises(RecordRetracted):
@@ -370,9 +372,10 @@ def test_facts_about_one_chamber_share_it_and_keep_their_own_stories(ledger):
     founded = ledger.log(valid_payload("chamber_founded", key="founded", chamber="湖北商会", ends_on=None))
     counted = ledger.log(membership())
     other_chamber = ledger.log(membership(key="members-hunan", chamber="湖南商会", members=40))
-    assert ledger.get(founded.id)["version"] == 3  # the chamber's version: registered + 2 facts
-    assert ledger.get(other_chamber.id)["version"] == 2
+    # each fact's own version, though they share one chamber (registered + 2 facts underneath)
+    assert [ledger.get(r.id)["version"] for r in (founded, counted, other_chamber)] == [1, 1, 1]
     ledger.correct(counted.id, {"members": 95}, "更正")
+    assert ledger.get(counted.id)["version"] == 2 and ledger.get(founded.id)["version"] == 1
     assert [item["event"] for item in ledger.history(founded.id)] == ["ChamberFounded"]
     assert [item["event"] for item in ledger.history(counted.id)] == ["MembershipCounted", "FactCorrected"]
     assert ledger.get(founded.id)["chamber"] == "湖北商会"
@@ -389,8 +392,7 @@ def test_enterprise_facts_about_the_same_firm_share_one_enterprise(ledger):
     pool = ledger.log(valid_payload("reserve_pool", key="pool", pool="gold", firms=[FIRM]), actor="alice")
     listed = ledger.log(valid_payload("enterprise_listed", key="listed", board="star", firms=[FIRM]))
     elsewhere = ledger.log(valid_payload("reserve_pool", key="pool-2", pool="silver", firms=[OTHER_FIRM]))
-    assert ledger.get(pool.id)["version"] == 3 and ledger.get(listed.id)["version"] == 3
-    assert ledger.get(elsewhere.id)["version"] == 2
+    assert [ledger.get(r.id)["version"] for r in (pool, listed, elsewhere)] == [1, 1, 1]  # their own
     assert ledger.get(listed.id)["board"] == "star"
     assert ledger.get(pool.id)["firms"] == [FIRM]
 
@@ -406,8 +408,10 @@ def test_enterprise_facts_about_the_same_firm_share_one_enterprise(ledger):
 def test_an_enterprise_named_only_by_code_is_the_same_firm_as_by_code_and_name(ledger):
     a = ledger.log(valid_payload("reserve_pool", key="a", firms=[{"uscc": FIRM["uscc"]}]))
     b = ledger.log(valid_payload("enterprise_listed", key="b", firms=[FIRM]))
-    assert ledger.get(b.id)["version"] == 3
-    assert ledger.get(a.id)["version"] == 3
+    owner = ledger.repository.get(a.id).owner_id
+    assert ledger.repository.get(b.id).owner_id == owner  # one enterprise holds both facts
+    assert ledger.repository.get(owner).version == 3      # registered, then the two facts
+    assert ledger.get(a.id)["version"] == ledger.get(b.id)["version"] == 1  # each record's own
 
 
 # --- history ---------------------------------------------------------------------------------------
