@@ -34,6 +34,8 @@ from api.app import csrf, services
 from api.auth import LoginUser, admin, auditor, error_page
 from domain.errors import RecordNotFound
 from domain.years import YearAlreadyClosed
+from projections.timeline import ACTIONS as TIMELINE_ACTIONS
+from projections.timeline import action_page, chain_hashes, raw_counts
 from projections.chain import CHECKPOINT_FORMAT, load_checkpoint
 from service.ledger import SealKeyMissing, seal_key
 
@@ -113,16 +115,8 @@ def timeline_rows(*, since: str | None = None, until: str | None = None, actor: 
     """Events of the read model's ``events`` table, filtered, paged: (rows, total matching)."""
     reports = services().reports
     reports.catch_up()
-    where, params = [], []
-    for name, text, upper in (("from", since, False), ("to", until, True)):
-        bound = _moment_bound(name, text, upper)
-        if bound:
-            where.append(f"e.recorded_at {bound[0]} ?")
-            params.append(bound[1])
-    for column, value in (("actor", actor), ("kind", kind), ("event", event), ("record_id", record_id)):
-        if value not in (None, ""):
-            where.append(f"e.{column} = ?")
-            params.append(str(value))
+    where, params = timeline_where(since=since, until=until, actor=actor, kind=kind, event=event,
+                                   record_id=record_id)
     clause = ("WHERE " + " AND ".join(where)) if where else ""
     db = reports.store.db
     total = db.execute(f"SELECT COUNT(*) FROM events e {clause}", params).fetchone()[0]
@@ -136,6 +130,23 @@ def timeline_rows(*, since: str | None = None, until: str | None = None, actor: 
         row["changes"] = json.loads(row["changes"]) if row["changes"] else None
         row["is_record"] = bool(row["is_record"])
     return rows, total
+
+
+def timeline_where(*, since: str | None = None, until: str | None = None, actor: str | None = None,
+                   kind: str | None = None, event: str | None = None,
+                   record_id: str | None = None) -> tuple[list[str], list]:
+    """The timeline's filters as SQL conditions on ``events e`` and their parameters."""
+    where, params = [], []
+    for name, text, upper in (("from", since, False), ("to", until, True)):
+        bound = _moment_bound(name, text, upper)
+        if bound:
+            where.append(f"e.recorded_at {bound[0]} ?")
+            params.append(bound[1])
+    for column, value in (("actor", actor), ("kind", kind), ("event", event), ("record_id", record_id)):
+        if value not in (None, ""):
+            where.append(f"e.{column} = ?")
+            params.append(str(value))
+    return where, params
 
 
 def timeline_choices() -> dict[str, list[str]]:
@@ -358,13 +369,35 @@ def timeline():
 def timeline_view():
     args = request.args
     size, page = _page_size(), _page()
+    if args.get("view") != "events":  # one row per user action; ?view=events: every stored event
+        return timeline_actions_view(args, size, page)
     rows, total = timeline_rows(since=args.get("from"), until=args.get("to"), actor=args.get("actor"),
                                 kind=args.get("kind"), event=args.get("event"), record_id=args.get("record"),
                                 page=page, size=size, ascending=args.get("order") == "asc")
     pages = max(1, -(-total // size))
     query = {k: v for k, v in args.items() if v and k != "page"}
+    db = services().reports.store.db
+    hashes = chain_hashes(db, [r["position"] for r in rows])
+    actions, events = raw_counts(db, *timeline_where(
+        since=args.get("from"), until=args.get("to"), actor=args.get("actor"), kind=args.get("kind"),
+        event=args.get("event"), record_id=args.get("record")))
     return render_template("audit/timeline.html", rows=rows, total=total, page=page, pages=pages, size=size,
-                           args=args, query=query, choices=timeline_choices())
+                           args=args, query=query, choices=timeline_choices(), hashes=hashes,
+                           actions=actions, events=events)
+
+
+def timeline_actions_view(args, size: int, page: int):
+    """The timeline as an auditor reads it: one row per user action, its stored events inside."""
+    services().reports.catch_up()
+    where, params = timeline_where(since=args.get("from"), until=args.get("to"), actor=args.get("actor"),
+                                   kind=args.get("kind"), record_id=args.get("record"))
+    action = args.get("action") if args.get("action") in TIMELINE_ACTIONS else None
+    found = action_page(services().reports.store.db, where, params, action=action, page=page,
+                                 size=size, ascending=args.get("order") == "asc")
+    pages = max(1, -(-found.actions // size))
+    query = {k: v for k, v in args.items() if v and k not in ("page", "view")}
+    return render_template("audit/actions.html", rows=found.rows, actions=found.actions, events=found.events,
+                           page=page, pages=pages, size=size, args=args, query=query, choices=timeline_choices())
 
 
 @bp.get("/records/<uuid:record_id>")
