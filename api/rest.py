@@ -489,13 +489,13 @@ DOCS_PAGE = """<!doctype html>
 <title>{{ info.title }} · API</title>
 <style>
 body{font-family:system-ui,"Noto Sans CJK SC","WenQuanYi Micro Hei",sans-serif;margin:0 auto;max-width:60rem;
-padding:1rem;line-height:1.45;color:#222}
+padding:1rem;line-height:1.45;color:#222;overflow-wrap:anywhere}
 code,pre{font-family:ui-monospace,monospace;font-size:.92em}
 .op{border:1px solid #ccc;border-radius:6px;margin:1rem 0;padding:.5rem 1rem}
-.m{display:inline-block;min-width:4.5em;font-weight:bold}.m-get{color:#0a5}.m-post{color:#05a}
+.m{display:inline-block;min-width:4.5em;font-weight:bold}.m-get{color:#066b33}.m-post{color:#04479a}
 table{border-collapse:collapse;margin:.3rem 0}td,th{border:1px solid #ddd;padding:.15rem .5rem;text-align:left;
 vertical-align:top}.muted{color:#666}
-</style></head><body>
+</style></head><body><main>
 <h1>{{ info.title }} <small class="muted">v{{ info.version }} · OpenAPI {{ openapi }}</small></h1>
 <p>{{ info.description }}</p>
 <p>The machine-readable spec: <a href="{{ spec_url }}"><code>{{ spec_url }}</code></a>.</p>
@@ -520,7 +520,7 @@ vertical-align:top}.muted{color:#666}
 <table><tr><th>field</th><th>type</th><th>required</th><th>about</th></tr>
 {% for f in s.fields %}<tr><td><code>{{ f.name }}</code></td><td>{{ f.type|safe }}</td><td>{{ 'yes' if f.required else '' }}</td>
 <td>{{ f.about }}</td></tr>{% endfor %}</table></section>{% endfor %}
-</body></html>
+</main></body></html>
 """
 
 

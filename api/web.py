@@ -26,6 +26,7 @@ from flask_login import current_user
 
 from api.app import services
 from api.auth import error_page, reader, writer
+from api.firm_list import parse_firm_list
 from domain.catalogue import APPROX_MARKERS, KINDS, KINDS_BY_KEY, THEMES
 from domain.errors import ConflictError, InvalidChange, RecordNotFound, RecordRetracted
 from projections.chinese import count as zh_count
@@ -35,7 +36,7 @@ from service.schemas import FirmSchema, InvalidInput, catalogue, format_messages
 
 bp = Blueprint("web", __name__)
 
-FIRM_ROWS = 5
+FIRM_ROWS = 2  # empty firm blocks a new form shows; "one more" (再加一家) adds another, a pasted list many
 ALREADY_RECORDED = "已记录过 / already recorded: this form was sent before, nothing new was stored"
 CONFLICT = ("此记录在您编辑期间已被他人修改，您的更正未保存。请对照下方两个版本，在表单中核对后重新提交。"
             " / Someone else changed this record while you were editing it; your correction was not saved."
@@ -135,9 +136,9 @@ class FormState:
     values: dict[str, str]
     firms: list[dict[str, str]]
 
-    def padded(self) -> "FormState":
+    def padded(self, at_least: int = 0) -> "FormState":
         rows = list(self.firms)
-        rows += [{"name": "", "uscc": ""} for _ in range(max(FIRM_ROWS, len(rows) + 1) - len(rows))]
+        rows += [{"name": "", "uscc": ""} for _ in range(max(FIRM_ROWS, len(rows) + 1, at_least) - len(rows))]
         return FormState(dict(self.values), rows)
 
 
@@ -159,6 +160,7 @@ def state_from_request(kind_key: str) -> FormState:
     firms = [{"name": _text(n), "uscc": _text(c)} for n, c in zip(names, codes)]
     while firms and not firms[-1]["name"].strip() and not firms[-1]["uscc"].strip():
         firms.pop()
+    firms += parse_firm_list(form.get("firm_list"))
     return FormState(values, firms)
 
 
@@ -420,11 +422,11 @@ def _suggestions() -> list[dict]:
 
 
 def render_form(kind_key: str, state: FormState, *, status: int = 200, errors: Errors | None = None,
-                mode: str = "log", **extra):
+                mode: str = "log", firm_rows: int = 0, **extra):
     entry = kind_or_404(kind_key)
     firm_fields = FirmSchema().fields
     return render_template(
-        "web/form.html", kind=entry, kind_key=kind_key, fields=form_fields(kind_key), state=state.padded(),
+        "web/form.html", kind=entry, kind_key=kind_key, fields=form_fields(kind_key), state=state.padded(firm_rows),
         errors=errors or Errors(), mode=mode, suggestions=_suggestions(),
         enterprise=entry["aggregate"] == "enterprise", firms_label=firms_label(kind_key),
         firm_labels={"name": firm_fields["name"].metadata, "uscc": firm_fields["uscc"].metadata}, **extra), status
@@ -434,22 +436,34 @@ def render_form(kind_key: str, state: FormState, *, status: int = 200, errors: E
 @writer
 def log_form(kind: str):
     kind_or_404(kind)
-    if request.method == "GET":
-        organisation = services().reports.default_organisation() or ""
-        state = FormState({"organisation": organisation}, [])
+    if request.method == "GET":  # ?organisation=…&occurred_on=… (the same kind again) prefill the form
+        organisation = (request.args.get("organisation") or "").strip()[:200]
+        state = FormState({"organisation": organisation or services().reports.default_organisation() or "",
+                           "occurred_on": _day_or_today(request.args.get("occurred_on"))}, [])
         return render_form(kind, state, key=uuid4().hex)
     key = (request.form.get("key") or "").strip() or uuid4().hex
     state = state_from_request(kind)
+    if request.form.get("more_firms"):  # 再加一家: the same form with one more firm block, nothing saved
+        return render_form(kind, state, key=key, firm_rows=_firm_rows_sent() + 1)
     payload, rows = payload_from_state(kind, state, key)
     try:
         logged = services().ledger.log(payload, actor=current_user.name)
     except InvalidInput as e:
         return render_form(kind, state, status=422, errors=place_errors(kind, e.messages, rows), key=key)
-    if logged.created:
-        flash(_("Recorded."))
-    else:
-        flash(ALREADY_RECORDED)
+    # category "saved": the record's page then says 已保存 and offers the same kind again
+    flash(_("Recorded.") if logged.created else ALREADY_RECORDED, "saved")
     return redirect(url_for("web.record", record_id=logged.id), code=303)
+
+
+def _day_or_today(text: str | None) -> str:
+    try:
+        return date.fromisoformat((text or "").strip()).isoformat()
+    except ValueError:
+        return date.today().isoformat()
+
+
+def _firm_rows_sent() -> int:
+    return max(len(request.form.getlist("firm_name")), len(request.form.getlist("firm_uscc")))
 
 
 def _filters() -> dict[str, Any]:
@@ -540,6 +554,9 @@ def correct(record_id: UUID):
         return _no_version_page()
     reason = (request.form.get("reason") or "").strip()
     submitted = state_from_request(kind_key)
+    if request.form.get("more_firms"):  # 再加一家: the same form with one more firm block, nothing saved
+        return render_form(kind_key, submitted, mode="correct", record=current, reason=request.form.get("reason", ""),
+                           expected_version=expected, firm_rows=_firm_rows_sent() + 1)
     changes, rows = changes_from_state(kind_key, stored, submitted)
 
     def again(status: int, errors: Errors, **extra):
