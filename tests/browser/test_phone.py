@@ -138,6 +138,7 @@ def tap_targets_too_small(page) -> list[str]:
     return page.evaluate("""() => [...document.querySelectorAll(
             'button, select, textarea, summary, a.button, header.top a, .menu-button, '
             + 'input:not([type=hidden]):not([type=checkbox]):not([type=radio])')]
+        .filter(e => !e.closest('[aria-hidden=true]'))  // the form's hidden default button (Enter saves)
         .filter(e => { const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0 && r.height < 44; })
         .map(e => e.outerHTML.slice(0, 80))""")
 
@@ -220,7 +221,8 @@ def test_a_pasted_list_of_firms_is_logged_as_firms(browser, live_server):
         page.tap("details.firm-paste summary")
         page.fill("#f-firm_list", "1. 武汉粘贴甲有限公司\n2、武汉粘贴乙有限公司\n\n武汉粘贴丙有限公司\n")
         with page.expect_navigation():
-            page.tap("form.work-form button.primary[type=submit]")
+            page.press("#f-posts", "Enter")  # the keyboard's Go key saves: it is not 再加一家
+        assert RECORD_URL.search(page.url), page.url
         firms = page.locator("#value-firms li")
         assert [firms.nth(i).inner_text().strip() for i in range(firms.count())] == [
             "武汉粘贴甲有限公司", "武汉粘贴乙有限公司", "武汉粘贴丙有限公司"]
