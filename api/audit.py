@@ -34,9 +34,9 @@ from api.app import csrf, services
 from api.auth import LoginUser, admin, auditor, error_page
 from domain.errors import RecordNotFound
 from domain.years import YearAlreadyClosed
+from projections.chain import CHECKPOINT_FORMAT, load_checkpoint
 from projections.timeline import ACTIONS as TIMELINE_ACTIONS
 from projections.timeline import action_page, chain_hashes, raw_counts
-from projections.chain import CHECKPOINT_FORMAT, load_checkpoint
 from service.ledger import SealKeyMissing, seal_key
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
@@ -392,8 +392,8 @@ def timeline_actions_view(args, size: int, page: int):
     where, params = timeline_where(since=args.get("from"), until=args.get("to"), actor=args.get("actor"),
                                    kind=args.get("kind"), record_id=args.get("record"))
     action = args.get("action") if args.get("action") in TIMELINE_ACTIONS else None
-    found = action_page(services().reports.store.db, where, params, action=action, page=page,
-                                 size=size, ascending=args.get("order") == "asc")
+    found = action_page(services().reports.store.db, where, params, action=action, page=page, size=size,
+                        ascending=args.get("order") == "asc")
     pages = max(1, -(-found.actions // size))
     query = {k: v for k, v in args.items() if v and k not in ("page", "view")}
     return render_template("audit/actions.html", rows=found.rows, actions=found.actions, events=found.events,
