@@ -31,6 +31,9 @@ class Fact(RecordFields):
         self.logged_by = actor
         self.retracted = False
         self.retraction_reason: str | None = None
+        # The record's own version: 1 when stated, +1 per correction or retraction (the subject's
+        # aggregate version counts every fact of the subject and is no number a user should see).
+        self.version = 1
         self.facts = {}
         self.key = values.pop("key")
         for name, value in values.items():
@@ -88,13 +91,16 @@ def _state_fact(event: Any, subject: Any) -> None:
 
 
 def _correct_fact(event: Any, subject: Any) -> None:
-    apply_changes(subject.facts_by_id[str(event.fact_id)], event.changes)
+    fact = subject.facts_by_id[str(event.fact_id)]
+    apply_changes(fact, event.changes)
+    fact.version += 1
 
 
 def _retract_fact(event: Any, subject: Any) -> None:
     fact = subject.facts_by_id[str(event.fact_id)]
     fact.retracted = True
     fact.retraction_reason = event.reason
+    fact.version += 1
 
 
 class Chamber(SubjectMixin, Aggregate):

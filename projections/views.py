@@ -238,7 +238,7 @@ class ViewStore:
                 record_id = _uuid_text(data["fact_id"])
                 subject = subjects.get(oid) or self._subject(oid)
                 records[record_id] = self._new_record(record_id, cls.__name__, data, n.id, oid, subject)
-                records[record_id]["version"] = n.originator_version
+                records[record_id]["version"] = 1  # the fact's own version (its subject's counts all facts)
             elif step in ("corrected", "retracted"):
                 record_id = _uuid_text(data["fact_id"]) if "fact_id" in data else oid
                 row = records.get(record_id) or self._record(record_id)
@@ -258,7 +258,7 @@ class ViewStore:
                 else:
                     row["retracted"] = 1
                     row["retraction_reason"] = reason
-                row["version"] = n.originator_version
+                row["version"] = (row["version"] or 0) + 1  # the record's own, not its holder's
                 row["last_position"] = n.id
                 records[record_id] = row
             elif step == "registered":

@@ -142,6 +142,16 @@ class ImportReport:
     ids: list = field(default_factory=list)
 
 
+def record_version(record: Any, holder: Any) -> int:
+    """A record's own version: 1 when logged, +1 per correction or retraction (its history rows).
+
+    An action is its own aggregate, so its aggregate version is the record's. A fact about a chamber or
+    an enterprise lives in its subject's aggregate, whose version counts every event of the subject
+    (its registration and all its facts): the fact counts its own. Stored events are left as they are.
+    """
+    return holder.version if holder is record else record.version
+
+
 def _split(values: dict) -> tuple[dict, dict]:
     """Common event attributes, and the kind's own facts."""
     common = {k: values.get(k) for k in EVENT_FIELDS}
@@ -287,11 +297,17 @@ class Ledger(Application):
         raise RecordNotFound(record_id)  # pragma: no cover - a record always starts with its logging event
 
     def _same_or_refuse(self, record_id: UUID, kind: Kind, key: str, values: dict) -> None:
-        """A retried key must carry the content it was first logged with; else KeyReused (nothing stored)."""
+        """A retried key must carry the content it was first logged with, or the record's content now
+        (an export imported back); else KeyReused, and nothing is stored."""
         stored_kind, stored_values = self.logged_values(record_id)
         stored = dump_action(stored_kind, key, stored_values)
         given = dump_action(kind, key, values)
-        if stored != given:
+        if given == stored:
+            return
+        record, holder = self._holder(record_id)
+        now = record.fields()
+        now["organisation"] = getattr(record, "organisation", None) or holder.organisation
+        if given != dump_action(record.kind, key, now):
             raise KeyReused(record_id, key, stored, given)
 
     def _exists(self, record_id: UUID) -> bool:
@@ -310,40 +326,59 @@ class Ledger(Application):
             return agg, agg
         raise RecordNotFound(record_id)
 
+    def _version_now(self, record_id: UUID) -> int:
+        """The record's own version as stored now (read afresh after a save met another write)."""
+        agg = self.repository.get(record_id)
+        if isinstance(agg, Entry):
+            return self.repository.get(agg.owner_id).fact(record_id).version
+        return agg.version
+
     def correct(self, record_id: UUID, changes: dict, reason: str, actor: str | None = None,
                 expected_version: int | None = None) -> int:
-        """Correct fields of a record; answers the holder's new version."""
-        record, holder = self._holder(record_id)
-        if expected_version is not None and holder.version != expected_version:
-            raise ConflictError(record_id, expected_version, holder.version)
-        values = load_changes(record.kind, changes)
-        actor = actor or default_actor()
-        if holder is record:
-            holder.correct(values, reason, actor)
-        else:
-            holder.correct_fact(record_id, values, reason, actor)
-        self._save_or_conflict(record_id, holder)
-        return holder.version
+        """Correct fields of a record; answers the record's new version (see ``record_version``)."""
+        def change(record, holder):
+            values = load_changes(record.kind, changes)
+            if holder is record:
+                holder.correct(values, reason, who)
+            else:
+                holder.correct_fact(record_id, values, reason, who)
+        who = actor or default_actor()
+        return self._change(record_id, expected_version, change)
 
     def retract(self, record_id: UUID, reason: str, actor: str | None = None,
                 expected_version: int | None = None) -> int:
-        record, holder = self._holder(record_id)
-        if expected_version is not None and holder.version != expected_version:
-            raise ConflictError(record_id, expected_version, holder.version)
-        actor = actor or default_actor()
-        if holder is record:
-            holder.retract(reason, actor)
-        else:
-            holder.retract_fact(record_id, reason, actor)
-        self._save_or_conflict(record_id, holder)
-        return holder.version
+        """Retract a record; answers the record's new version (see ``record_version``)."""
+        def change(record, holder):
+            if holder is record:
+                holder.retract(reason, who)
+            else:
+                holder.retract_fact(record_id, reason, who)
+        who = actor or default_actor()
+        return self._change(record_id, expected_version, change)
 
-    def _save_or_conflict(self, record_id: UUID, holder) -> None:
-        try:
-            self.save(holder)
-        except IntegrityError:
-            now = self.repository.get(holder.id).version
-            raise ConflictError(record_id, holder.version - 1, now) from None
+    def _change(self, record_id: UUID, expected_version: int | None, change) -> int:
+        """Apply ``change(record, holder)`` and save, checking the record's own version.
+
+        A fact shares its holder (a chamber, an enterprise) with the subject's other facts: when the
+        save meets another write to the same subject but this record itself did not move, the change is
+        made again on the new state; when the record moved, the caller gets a ConflictError in the
+        record's own versions.
+        """
+        for _attempt in range(10):
+            record, holder = self._holder(record_id)
+            mine = record_version(record, holder)
+            if expected_version is not None and mine != expected_version:
+                raise ConflictError(record_id, expected_version, mine)
+            change(record, holder)
+            try:
+                self.save(holder)
+            except IntegrityError:
+                now = self._version_now(record_id)
+                if now != mine:
+                    raise ConflictError(record_id, mine, now) from None
+                continue  # only another fact of the same subject moved on: do it again on the new state
+            return record_version(record, holder)
+        raise ConflictError(record_id, expected_version, None)
 
     # --- closing a year ---
     def close_year(self, organisation: str, year: int, position: int, head: str, actor: str | None = None,
@@ -366,7 +401,7 @@ class Ledger(Application):
     # --- reading ---
     def get(self, record_id: UUID) -> dict:
         record, holder = self._holder(record_id)
-        out = {"id": str(record_id), "version": holder.version, "kind": record.kind.key,
+        out = {"id": str(record_id), "version": record_version(record, holder), "kind": record.kind.key,
                "event": record.kind_event, "retracted": record.retracted,
                "retraction_reason": record.retraction_reason, "logged_by": record.logged_by}
         values = record.fields()
@@ -379,12 +414,14 @@ class Ledger(Application):
         record, holder = self._holder(record_id)
         story: list[dict] = []
         current: dict = {}
+        version = 0
         for event in self.repository.event_store.get(holder.id):
             name = type(event).__name__
             about = getattr(event, "fact_id", holder.id if holder is record else None)
             if about != record_id:
                 continue
-            item: dict[str, Any] = {"version": event.originator_version, "event": name,
+            version += 1  # the record's own version: its history rows, counted
+            item: dict[str, Any] = {"version": version, "event": name,
                                     "recorded_at": event.timestamp.isoformat(), "actor": event.actor}
             if hasattr(event, "changes"):
                 item["reason"] = event.reason

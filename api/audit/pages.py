@@ -33,11 +33,14 @@ from api.audit.reads import (
     run_verify,
     timeline_choices,
     timeline_rows,
+    timeline_where,
 )
 from api.auth import admin, auditor, error_page
 from api.extensions import services
 from domain.errors import RecordNotFound
 from projections.chain import load_checkpoint
+from projections.timeline import ACTIONS as TIMELINE_ACTIONS
+from projections.timeline import action_page, chain_hashes, raw_counts
 from service import audit as audit_cases
 from service.audit import AuditRefused
 
@@ -146,13 +149,35 @@ def timeline():
 def timeline_view():
     args = request.args
     size, page = _page_size(), _page()
+    if args.get("view") != "events":  # one row per user action; ?view=events: every stored event
+        return timeline_actions_view(args, size, page)
     rows, total = timeline_rows(since=args.get("from"), until=args.get("to"), actor=args.get("actor"),
                                 kind=args.get("kind"), event=args.get("event"), record_id=args.get("record"),
                                 page=page, size=size, ascending=args.get("order") == "asc")
     pages = max(1, -(-total // size))
     query = {k: v for k, v in args.items() if v and k != "page"}
+    db = services().reports.store.db
+    hashes = chain_hashes(db, [r["position"] for r in rows])
+    actions, events = raw_counts(db, *timeline_where(
+        since=args.get("from"), until=args.get("to"), actor=args.get("actor"), kind=args.get("kind"),
+        event=args.get("event"), record_id=args.get("record")))
     return render_template("audit/timeline.html", rows=rows, total=total, page=page, pages=pages, size=size,
-                           args=args, query=query, choices=timeline_choices())
+                           args=args, query=query, choices=timeline_choices(), hashes=hashes,
+                           actions=actions, events=events)
+
+
+def timeline_actions_view(args, size: int, page: int):
+    """The timeline as an auditor reads it: one row per user action, its stored events inside."""
+    services().reports.catch_up()
+    where, params = timeline_where(since=args.get("from"), until=args.get("to"), actor=args.get("actor"),
+                                   kind=args.get("kind"), record_id=args.get("record"))
+    action = args.get("action") if args.get("action") in TIMELINE_ACTIONS else None
+    found = action_page(services().reports.store.db, where, params, action=action, page=page, size=size,
+                        ascending=args.get("order") == "asc")
+    pages = max(1, -(-found.actions // size))
+    query = {k: v for k, v in args.items() if v and k not in ("page", "view")}
+    return render_template("audit/actions.html", rows=found.rows, actions=found.actions, events=found.events,
+                           page=page, pages=pages, size=size, args=args, query=query, choices=timeline_choices())
 
 
 @bp.get("/records/<uuid:record_id>")

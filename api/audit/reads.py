@@ -73,16 +73,8 @@ def timeline_rows(*, since: str | None = None, until: str | None = None, actor: 
     """Events of the read model's ``events`` table, filtered, paged: (rows, total matching)."""
     reports = services().reports
     reports.catch_up()
-    where, params = [], []
-    for name, text, upper in (("from", since, False), ("to", until, True)):
-        bound = _moment_bound(name, text, upper)
-        if bound:
-            where.append(f"e.recorded_at {bound[0]} ?")
-            params.append(bound[1])
-    for column, value in (("actor", actor), ("kind", kind), ("event", event), ("record_id", record_id)):
-        if value not in (None, ""):
-            where.append(f"e.{column} = ?")
-            params.append(str(value))
+    where, params = timeline_where(since=since, until=until, actor=actor, kind=kind, event=event,
+                                   record_id=record_id)
     clause = ("WHERE " + " AND ".join(where)) if where else ""
     db = reports.store.db
     total = db.execute(f"SELECT COUNT(*) FROM events e {clause}", params).fetchone()[0]
@@ -96,6 +88,23 @@ def timeline_rows(*, since: str | None = None, until: str | None = None, actor: 
         row["changes"] = json.loads(row["changes"]) if row["changes"] else None
         row["is_record"] = bool(row["is_record"])
     return rows, total
+
+
+def timeline_where(*, since: str | None = None, until: str | None = None, actor: str | None = None,
+                   kind: str | None = None, event: str | None = None,
+                   record_id: str | None = None) -> tuple[list[str], list]:
+    """The timeline's filters as SQL conditions on ``events e`` and their parameters."""
+    where, params = [], []
+    for name, text, upper in (("from", since, False), ("to", until, True)):
+        bound = _moment_bound(name, text, upper)
+        if bound:
+            where.append(f"e.recorded_at {bound[0]} ?")
+            params.append(bound[1])
+    for column, value in (("actor", actor), ("kind", kind), ("event", event), ("record_id", record_id)):
+        if value not in (None, ""):
+            where.append(f"e.{column} = ?")
+            params.append(str(value))
+    return where, params
 
 
 def timeline_choices() -> dict[str, list[str]]:
@@ -114,11 +123,12 @@ def record_story(record_id: UUID) -> dict:
     ledger, reports = services().ledger, services().reports
     items = ledger.history(record_id)
     reports.catch_up()
-    positions = {r["version"]: r["position"] for r in reports.store.db.query(
-        "SELECT position, version FROM events WHERE record_id = ? AND event != 'Made'", [str(record_id)])}
+    # The record's own events in log order, one per history item (versions are the record's own).
+    positions = [r["position"] for r in reports.store.db.query(
+        "SELECT position FROM events WHERE record_id = ? AND event != 'Made' ORDER BY position", [str(record_id)])]
     happened = None
-    for item in items:
-        item["position"] = positions.get(item["version"])
+    for index, item in enumerate(items):
+        item["position"] = positions[index] if index < len(positions) else None
         item.setdefault("values", None)  # (a dict's "values" would otherwise be read as dict.values)
         if item.get("occurred_on"):
             happened = item["occurred_on"]

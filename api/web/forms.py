@@ -12,6 +12,7 @@ from flask import (
     request,
 )
 
+from api.firm_list import parse_firm_list
 from api.web.language import label
 from service.schemas import (
     catalogue,
@@ -19,7 +20,7 @@ from service.schemas import (
     schema_for,
 )
 
-FIRM_ROWS = 5
+FIRM_ROWS = 2  # empty firm blocks a new form shows; "one more" (再加一家) adds another, a pasted list many
 # Fields the form puts last (after the kind's own fields and the firms), and those it never shows.
 LAST_FIELDS = ("notes", "theme")
 HIDDEN_FIELDS = ("key", "kind", "firms")
@@ -97,9 +98,9 @@ class FormState:
     values: dict[str, str]
     firms: list[dict[str, str]]
 
-    def padded(self) -> "FormState":
+    def padded(self, at_least: int = 0) -> "FormState":
         rows = list(self.firms)
-        rows += [{"name": "", "uscc": ""} for _ in range(max(FIRM_ROWS, len(rows) + 1) - len(rows))]
+        rows += [{"name": "", "uscc": ""} for _ in range(max(FIRM_ROWS, len(rows) + 1, at_least) - len(rows))]
         return FormState(dict(self.values), rows)
 
 
@@ -121,6 +122,7 @@ def state_from_request(kind_key: str) -> FormState:
     firms = [{"name": _text(n), "uscc": _text(c)} for n, c in zip(names, codes)]
     while firms and not firms[-1]["name"].strip() and not firms[-1]["uscc"].strip():
         firms.pop()
+    firms += parse_firm_list(form.get("firm_list"))
     return FormState(values, firms)
 
 

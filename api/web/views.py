@@ -12,6 +12,7 @@ both languages at once are written "中文 / English", as the service's own mess
 from __future__ import annotations
 
 import math
+from datetime import date
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -55,7 +56,13 @@ from api.web.forms import (
     state_from_request,
 )
 from domain.catalogue import APPROX_MARKERS, KINDS, KINDS_BY_KEY, THEMES
-from domain.errors import ConflictError, InvalidChange, KeyReused, RecordNotFound, RecordRetracted
+from domain.errors import (
+    ConflictError,
+    InvalidChange,
+    KeyReused,
+    RecordNotFound,
+    RecordRetracted,
+)
 from service.schemas import (
     FirmSchema,
     InvalidInput,
@@ -107,11 +114,11 @@ def _suggestions() -> list[dict]:
 
 
 def render_form(kind_key: str, state: FormState, *, status: int = 200, errors: Errors | None = None,
-                mode: str = "log", **extra):
+                mode: str = "log", firm_rows: int = 0, **extra):
     entry = kind_or_404(kind_key)
     firm_fields = FirmSchema().fields
     return render_template(
-        "web/form.html", kind=entry, kind_key=kind_key, fields=form_fields(kind_key), state=state.padded(),
+        "web/form.html", kind=entry, kind_key=kind_key, fields=form_fields(kind_key), state=state.padded(firm_rows),
         errors=errors or Errors(), mode=mode, suggestions=_suggestions(),
         enterprise=entry["aggregate"] == "enterprise", firms_label=firms_label(kind_key),
         firm_labels={"name": firm_fields["name"].metadata, "uscc": firm_fields["uscc"].metadata}, **extra), status
@@ -121,12 +128,15 @@ def render_form(kind_key: str, state: FormState, *, status: int = 200, errors: E
 @writer
 def log_form(kind: str):
     kind_or_404(kind)
-    if request.method == "GET":
-        organisation = services().reports.default_organisation() or ""
-        state = FormState({"organisation": organisation}, [])
+    if request.method == "GET":  # ?organisation=…&occurred_on=… (the same kind again) prefill the form
+        organisation = (request.args.get("organisation") or "").strip()[:200]
+        state = FormState({"organisation": organisation or services().reports.default_organisation() or "",
+                           "occurred_on": _day_or_today(request.args.get("occurred_on"))}, [])
         return render_form(kind, state, key=uuid4().hex)
     key = (request.form.get("key") or "").strip() or uuid4().hex
     state = state_from_request(kind)
+    if request.form.get("more_firms"):  # 再加一家: the same form with one more firm block, nothing saved
+        return render_form(kind, state, key=key, firm_rows=_firm_rows_sent() + 1)
     payload, rows = payload_from_state(kind, state, key)
     try:
         logged = services().ledger.log(payload, actor=current_user.name)
@@ -134,11 +144,20 @@ def log_form(kind: str):
         return render_form(kind, state, status=422, errors=place_errors(kind, e.messages, rows), key=key)
     except KeyReused as e:  # this form was saved before with other content (e.g. back, edit, resend)
         return render_form(kind, state, status=409, errors=Errors(other=[str(e)]), key=uuid4().hex)
-    if logged.created:
-        flash(_("Recorded."))
-    else:
-        flash(ALREADY_RECORDED)
+    # category "saved": the record's page then says 已保存 and offers the same kind again
+    flash(_("Recorded.") if logged.created else ALREADY_RECORDED, "saved")
     return redirect(url_for("web.record", record_id=logged.id), code=303)
+
+
+def _day_or_today(text: str | None) -> str:
+    try:
+        return date.fromisoformat((text or "").strip()).isoformat()
+    except ValueError:
+        return date.today().isoformat()
+
+
+def _firm_rows_sent() -> int:
+    return max(len(request.form.getlist("firm_name")), len(request.form.getlist("firm_uscc")))
 
 
 def _filters() -> dict[str, Any]:
@@ -229,6 +248,9 @@ def correct(record_id: UUID):
         return _no_version_page()
     reason = (request.form.get("reason") or "").strip()
     submitted = state_from_request(kind_key)
+    if request.form.get("more_firms"):  # 再加一家: the same form with one more firm block, nothing saved
+        return render_form(kind_key, submitted, mode="correct", record=current, reason=request.form.get("reason", ""),
+                           expected_version=expected, firm_rows=_firm_rows_sent() + 1)
     changes, rows = changes_from_state(kind_key, stored, submitted)
 
     def again(status: int, errors: Errors, **extra):

@@ -91,7 +91,7 @@ def test_staff_logs_and_corrects_a_job_fair_and_the_summary_follows(context, liv
     codes.nth(1).fill(FIRM_WITH_CODE[1])
     shot(page, screenshots, "04-log-form")
     with page.expect_navigation():
-        page.click("form.work-form button[type=submit]")
+        page.click("form.work-form button.primary[type=submit]")
 
     # 4. the record's page: its values and its history, logged by the staff member
     match = RECORD_URL.search(page.url)
@@ -126,7 +126,7 @@ def test_staff_logs_and_corrects_a_job_fair_and_the_summary_follows(context, liv
     page.fill("#f-reason", "录入错误")
     shot(page, screenshots, "08-correct-form")
     with page.expect_navigation():
-        page.click("form.work-form button[type=submit]")
+        page.click("form.work-form button.primary[type=submit]")
     assert page.url == f"{base}/records/{record_id}"
     assert "150" in page.locator("#value-posts").inner_text()
     history = page.locator("table.history tr.event")
@@ -196,7 +196,7 @@ def test_log_form_works_without_javascript(browser, live_server, screenshots):
         page.locator("input[name=firm_name]").nth(0).fill(FIRM_BY_NAME)
         shot(page, screenshots, "30-nojs-log-form")
         with page.expect_navigation():
-            page.click("form.work-form button[type=submit]")
+            page.click("form.work-form button.primary[type=submit]")
         match = RECORD_URL.search(page.url)
         assert match, f"not on a record page: {page.url}"
         assert page.locator("h1").inner_text() == title

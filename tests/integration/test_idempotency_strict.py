@@ -79,6 +79,14 @@ def test_key_less_lines_get_a_key_from_their_content_so_a_second_import_adds_not
     assert (more.added, more.already_there) == (1, 3)
 
 
+def test_an_export_of_corrected_records_imports_back_into_the_same_store_adding_nothing(ledger):
+    ledger.log(valid_payload("job_fair", key="fair-1", title="春季招聘会"))
+    ledger.correct(record_id_for("fair-1"), {"title": "春季线上招聘会"}, "名称更正", actor="li")
+    exported = list(ledger.export_lines())
+    report = ledger.import_lines(exported)
+    assert (report.added, report.already_there) == (0, 1)
+
+
 def test_the_cli_refuses_a_reused_key_naming_the_line(ledger, tmp_path):
     ledger.log(valid_payload("job_fair", key="fair-1", title="春季招聘会"))
     file = tmp_path / "in.jsonl"

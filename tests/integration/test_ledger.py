@@ -9,7 +9,13 @@ from uuid import UUID, uuid4
 import pytest
 from eventsourcing.persistence import StoredEvent
 
-from domain.errors import ConflictError, InvalidChange, RecordNotFound, RecordRetracted
+from domain.errors import (
+    ConflictError,
+    InvalidChange,
+    KeyReused,
+    RecordNotFound,
+    RecordRetracted,
+)
 from service.ledger import ImportRefused, Ledger, Logged, record_id_for
 from service.schemas import InvalidInput
 from tests.helpers import FIRM, KIND_KEYS, ORG, OTHER_FIRM, open_ledger, valid_payload
@@ -75,9 +81,12 @@ def test_logging_without_a_key_makes_a_new_record_each_time(ledger):
 
 def test_the_same_key_twice_gives_the_same_id_and_stores_one_record(ledger):
     first = ledger.log(job_fair(), actor="alice")
-    second = ledger.log(job_fair(title="再次提交"), actor="bob")
+    second = ledger.log(job_fair(), actor="bob")  # a retry of the same content
     assert second.id == first.id
     assert (first.created, second.created) == (True, False)
+    assert len(stored_events(ledger)) == 1
+    with pytest.raises(KeyReused):  # the same key with other content: refused, never silently dropped
+        ledger.log(job_fair(title="再次提交"), actor="bob")
     assert len(stored_events(ledger)) == 1
     record = ledger.get(first.id)
     assert record["title"] == "线上招聘会"
@@ -236,7 +245,9 @@ def test_concurrent_facts_about_the_same_chamber_are_all_kept(two_ledgers):
     assert len(set(ids)) == 16
     records = [two_ledgers[1].get(rid) for rid in ids]
     assert {r["members"]["value"] for r in records} == {10 * i + n for i in (0, 1) for n in range(8)}
-    assert {r["version"] for r in records} == {17}  # one chamber: registered, then 16 facts
+    assert {r["version"] for r in records} == {1}  # each fact's own version, logged once
+    chamber = two_ledgers[1].repository.get(two_ledgers[1].repository.get(ids[0]).owner_id)
+    assert chamber.version == 17  # the one chamber underneath: registered, then 16 facts
 
 
 def test_a_correction_of_a_retracted_action_is_refused(ledger):
@@ -335,14 +346,14 @@ def test_a_chamber_membership_is_logged_corrected_retracted_and_kept_in_its_hist
     assert record["members"] == {"value": 90, "approx": None}
     assert record["organisation"] == ORG
     assert record["logged_by"] == "alice"
-    assert record["version"] == 2  # the chamber was registered, then the fact stated
+    assert record["version"] == 1  # the record's own, though its chamber was registered first
 
-    assert ledger.correct(logged.id, {"members": 97}, "年底复核", actor="bob", expected_version=2) == 3
+    assert ledger.correct(logged.id, {"members": 97}, "年底复核", actor="bob", expected_version=1) == 2
     assert ledger.get(logged.id)["members"]["value"] == 97
     with pytest.raises(ConflictError):
-        ledger.correct(logged.id, {"members": 98}, "再改", actor="carol", expected_version=2)
+        ledger.correct(logged.id, {"members": 98}, "再改", actor="carol", expected_version=1)
 
-    assert ledger.retract(logged.id, "统计口径有误", actor="carol") == 4
+    assert ledger.retract(logged.id, "统计口径有误", actor="carol") == 3
     record = ledger.get(logged.id)
     assert record["retracted"] is True and record["retraction_reason"] == "统计口径有误"
     with pytest.raises(RecordRetracted):
@@ -360,8 +371,10 @@ def test_a_chamber_membership_is_logged_corrected_retracted_and_kept_in_its_hist
 
 def test_a_fact_logged_twice_with_its_key_is_stored_once(ledger):
     first = ledger.log(membership())
-    second = ledger.log(membership(members=91))
+    second = ledger.log(membership())
     assert second.id == first.id and not second.created
+    with pytest.raises(KeyReused):
+        ledger.log(membership(members=91))
     assert ledger.get(first.id)["members"]["value"] == 90
     assert len(list(ledger.export_lines())) == 1
 
@@ -370,9 +383,10 @@ def test_facts_about_one_chamber_share_it_and_keep_their_own_stories(ledger):
     founded = ledger.log(valid_payload("chamber_founded", key="founded", chamber="湖北商会", ends_on=None))
     counted = ledger.log(membership())
     other_chamber = ledger.log(membership(key="members-hunan", chamber="湖南商会", members=40))
-    assert ledger.get(founded.id)["version"] == 3  # the chamber's version: registered + 2 facts
-    assert ledger.get(other_chamber.id)["version"] == 2
+    # each fact's own version, though they share one chamber (registered + 2 facts underneath)
+    assert [ledger.get(r.id)["version"] for r in (founded, counted, other_chamber)] == [1, 1, 1]
     ledger.correct(counted.id, {"members": 95}, "更正")
+    assert ledger.get(counted.id)["version"] == 2 and ledger.get(founded.id)["version"] == 1
     assert [item["event"] for item in ledger.history(founded.id)] == ["ChamberFounded"]
     assert [item["event"] for item in ledger.history(counted.id)] == ["MembershipCounted", "FactCorrected"]
     assert ledger.get(founded.id)["chamber"] == "湖北商会"
@@ -389,8 +403,7 @@ def test_enterprise_facts_about_the_same_firm_share_one_enterprise(ledger):
     pool = ledger.log(valid_payload("reserve_pool", key="pool", pool="gold", firms=[FIRM]), actor="alice")
     listed = ledger.log(valid_payload("enterprise_listed", key="listed", board="star", firms=[FIRM]))
     elsewhere = ledger.log(valid_payload("reserve_pool", key="pool-2", pool="silver", firms=[OTHER_FIRM]))
-    assert ledger.get(pool.id)["version"] == 3 and ledger.get(listed.id)["version"] == 3
-    assert ledger.get(elsewhere.id)["version"] == 2
+    assert [ledger.get(r.id)["version"] for r in (pool, listed, elsewhere)] == [1, 1, 1]  # their own
     assert ledger.get(listed.id)["board"] == "star"
     assert ledger.get(pool.id)["firms"] == [FIRM]
 
@@ -406,8 +419,10 @@ def test_enterprise_facts_about_the_same_firm_share_one_enterprise(ledger):
 def test_an_enterprise_named_only_by_code_is_the_same_firm_as_by_code_and_name(ledger):
     a = ledger.log(valid_payload("reserve_pool", key="a", firms=[{"uscc": FIRM["uscc"]}]))
     b = ledger.log(valid_payload("enterprise_listed", key="b", firms=[FIRM]))
-    assert ledger.get(b.id)["version"] == 3
-    assert ledger.get(a.id)["version"] == 3
+    owner = ledger.repository.get(a.id).owner_id
+    assert ledger.repository.get(b.id).owner_id == owner  # one enterprise holds both facts
+    assert ledger.repository.get(owner).version == 3      # registered, then the two facts
+    assert ledger.get(a.id)["version"] == ledger.get(b.id)["version"] == 1  # each record's own
 
 
 # --- history ---------------------------------------------------------------------------------------

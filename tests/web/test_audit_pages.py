@@ -149,7 +149,7 @@ def test_the_story_shows_a_corrections_from_and_to_with_who_and_why(demo, client
 
 # --- the timeline -------------------------------------------------------------------------------
 
-def test_the_timeline_filters_by_actor_kind_and_recorded_date(demo, client):
+def test_the_raw_timeline_filters_by_actor_kind_and_recorded_date(demo, client):
     ledger = services(demo).ledger
     ledger.correct(JOB_FAIR_1, {"posts": 1021}, "录入错误", actor="li_staff")
     between = datetime.now(timezone.utc)
@@ -157,28 +157,28 @@ def test_the_timeline_filters_by_actor_kind_and_recorded_date(demo, client):
     ledger.retract(DONATION_1, "重复登记", actor="wang_admin")
     login(client, "auditor")
 
-    everything = timeline_rows(client.get("/audit?size=500"))
+    everything = timeline_rows(client.get("/audit?view=events&size=500"))
     total = len(everything)
     assert total > 170 and [r["position"] for r in everything] == sorted((r["position"] for r in everything),
                                                                          reverse=True)
-    by_li = timeline_rows(client.get("/audit?actor=li_staff"))
+    by_li = timeline_rows(client.get("/audit?view=events&actor=li_staff"))
     assert [r["event"] for r in by_li] == ["Corrected", "Corrected"]
     assert {r["actor"] for r in by_li} == {"li_staff"}
-    donations = timeline_rows(client.get("/audit?kind=donation&size=500"))
+    donations = timeline_rows(client.get("/audit?view=events&kind=donation&size=500"))
     assert donations and {r["kind"] for r in donations} == {"donation"}
     assert len(donations) == 20  # 19 logged, 1 retracted
     assert "Retracted" in {r["event"] for r in donations}
-    both = timeline_rows(client.get("/audit?kind=job_fair&actor=li_staff"))
+    both = timeline_rows(client.get("/audit?view=events&kind=job_fair&actor=li_staff"))
     assert len(both) == 2
 
     def local_day(iso: str) -> date:
         return datetime.fromisoformat(iso).astimezone().date()
 
     first, last, day = local_day(everything[-1]["recorded_at"]), local_day(everything[0]["recorded_at"]), timedelta(1)
-    assert len(timeline_rows(client.get(f"/audit?from={first}&to={last}&size=500"))) == total
-    assert timeline_rows(client.get(f"/audit?from={last + day}")) == []
-    assert timeline_rows(client.get(f"/audit?to={first - day}")) == []
-    assert client.get("/audit?from=yesterday").status_code == 400
+    assert len(timeline_rows(client.get(f"/audit?view=events&from={first}&to={last}&size=500"))) == total
+    assert timeline_rows(client.get(f"/audit?view=events&from={last + day}")) == []
+    assert timeline_rows(client.get(f"/audit?view=events&to={first - day}")) == []
+    assert client.get("/audit?view=events&from=yesterday").status_code == 400
 
     # a moment splits the day: only what was recorded after it
     later = client.get("/api/audit/events", query_string={"from": between.isoformat(), "order": "asc"}).get_json()
@@ -186,8 +186,8 @@ def test_the_timeline_filters_by_actor_kind_and_recorded_date(demo, client):
                                                                    ("Retracted", "wang_admin")]
     assert later["total"] == 2
     # paging
-    first = timeline_rows(client.get("/audit?size=10"))
-    second = timeline_rows(client.get("/audit?size=10&page=2"))
+    first = timeline_rows(client.get("/audit?view=events&size=10"))
+    second = timeline_rows(client.get("/audit?view=events&size=10&page=2"))
     assert len(first) == len(second) == 10 and first[-1]["position"] == second[0]["position"] + 1
     page = client.get("/api/audit/events?page_size=4&page=3&kind=job_fair").get_json()
     assert (page["total"], page["page"], page["page_size"], len(page["items"])) == (8 + 2, 3, 4, 2)

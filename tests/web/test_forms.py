@@ -130,7 +130,8 @@ def test_log_form_is_built_from_the_schema(as_staff):
     assert 'name="posts__approx"' in posts and '<option value="近">' in posts
     assert '<span class="unit">个</span>' in posts
     assert "如：区人社局" in section(page, 'id="field-partner"', "</div>")  # help text
-    assert page.count('name="firm_name"') == 5 and page.count('name="firm_uscc"') == 5
+    assert page.count('name="firm_name"') == 2 and page.count('name="firm_uscc"') == 2  # 再加一家 adds more
+    assert 'name="more_firms"' in page and 'name="firm_list"' in page
     assert '<datalist id="firm-names">' in page
 
 
@@ -211,11 +212,11 @@ def test_a_bad_code_is_shown_at_its_firm_row_and_nothing_is_stored(as_staff):
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert 'id="form-errors"' in page
-    row3 = section(page, '<tr id="firm-2"', "</tr>")
+    row3 = section(page, '<fieldset id="firm-2"', "</fieldset>")
     assert USCC_MESSAGES["checksum"] in row3
     assert f'value="{bad_code(FIRM_B[1])}"' in row3 and f'value="{FIRM_B[0]}"' in row3
-    assert USCC_MESSAGES["checksum"] not in section(page, '<tr id="firm-0"', "</tr>")
-    assert f'value="{FIRM_A[0]}"' in section(page, '<tr id="firm-0"', "</tr>")
+    assert USCC_MESSAGES["checksum"] not in section(page, '<fieldset id="firm-0"', "</fieldset>")
+    assert f'value="{FIRM_A[0]}"' in section(page, '<fieldset id="firm-0"', "</fieldset>")
     # every other input kept, the key too
     assert input_value(page, "title") == "2020 年春季网络招聘会"
     assert input_value(page, "posts") == "300"
@@ -278,7 +279,7 @@ def test_the_correct_form_is_prefilled(as_staff):
     assert input_value(page, "occurred_on") == "2020-05-12"
     assert input_value(page, "posts") == "300"
     assert '<option value="余" selected>' in section(page, 'id="field-posts"', "</div>")
-    assert f'value="{FIRM_B[1]}"' in section(page, '<tr id="firm-1"', "</tr>")
+    assert f'value="{FIRM_B[1]}"' in section(page, '<fieldset id="firm-1"', "</fieldset>")
     assert version_of(page) == str(services(as_staff).ledger.get(record_id)["version"])
     assert 'name="reason"' in page and 'name="key"' not in page
 
@@ -344,7 +345,7 @@ def test_an_invalid_correction_shows_messages_at_the_fields(as_staff):
         page, firm_uscc=[FIRM_A[1], bad_code(FIRM_B[1]), "", "", ""], occurred_on="", reason="更正"))
     assert response.status_code == 422
     page = response.get_data(as_text=True)
-    assert USCC_MESSAGES["checksum"] in section(page, '<tr id="firm-1"', "</tr>")
+    assert USCC_MESSAGES["checksum"] in section(page, '<fieldset id="firm-1"', "</fieldset>")
     assert 'class="field-error"' in section(page, 'id="field-occurred_on"', "</div>")
     assert len(services(as_staff).ledger.history(record_id)) == 1
 

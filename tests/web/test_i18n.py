@@ -215,7 +215,8 @@ def test_the_summary_as_it_stood_names_its_moment_in_either_language(as_staff, o
 
 def test_the_audit_pages_are_chinese_by_default_and_english_on_request(client, one_record):
     login(client, "auditor")
-    for url, words in {"/audit/": ["审计时间线", "时间线", "操作人", "共 1 个事件", "登记"],
+    for url, words in {"/audit/": ["审计时间线", "时间线", "操作人", "共 1 项操作，1 个存储事件", "登记", "1 个存储事件"],
+                       "/audit/?view=events": ["原始视图：全部存储事件", "共 1 项操作，1 个存储事件", "链哈希"],
                        "/audit/verify": ["校验哈希链", "链头", "位于位置", "尚无已关闭的年度"],
                        "/audit/summary/2020": ["2020 年工作总结审计", "未关闭", "全部指标"],
                        f"/audit/records/{one_record}": ["记录的完整经过", "登记时内容"]}.items():
