@@ -4,6 +4,8 @@
   would raise RecursionError at ~1,000 levels: a 500);
 - a storage fault (disk full, read-only folder, I/O error) during a write answers 503 with a plain
   Chinese/English message and Retry-After; reads answer from the read models as they are;
+- once the folder can be written again, the services are rebuilt from the composition root, so
+  writes resume without a restart;
 - /healthz says "unhealthy" (503) with the reason when the data folder cannot be written;
 - authenticated pages and every API answer carry ``Cache-Control: no-store``.
 Errors keep the one body shape: they go through the app's HTTP error handler.
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 
 from eventsourcing.persistence import PersistenceError
 from flask import Flask, current_app, jsonify, request
@@ -20,7 +23,11 @@ from flask_login import current_user
 from werkzeug.exceptions import BadRequest, ServiceUnavailable
 
 from projections.faults import storage_fault
+from service.bootstrap import bootstrap
 from service.storage import write_probe
+
+FAULT = "taizhang_fault"  # app.extensions key: the storage fault a write met, until the store is rebuilt
+_rebuilding = threading.Lock()
 
 MAX_JSON_DEPTH = 64
 RETRY_AFTER = 30
@@ -74,16 +81,35 @@ def _storage_error(e: Exception):
     if reason is None:
         raise e
     current_app.logger.error("storage fault on %s %s: %s (%s)", request.method, request.path, reason, e)
+    current_app.extensions[FAULT] = reason
     message = UNWRITABLE_API.format(reason=reason) if _is_api() else _(
         "The data store cannot be written just now (%(reason)s): nothing was saved. Please try again later.",
         reason=reason)
     return current_app.handle_http_exception(ServiceUnavailable(message, retry_after=RETRY_AFTER))
 
 
+def _recover():
+    """After a storage fault, once the data folder can be written again, rebuild the services from the
+    composition root: connections SQLite opened while the folder was read-only stay read-only, so
+    new ones are made (no restart). Runs before a request, at most once per recovery."""
+    if FAULT not in current_app.extensions:
+        return None
+    with _rebuilding:
+        if FAULT not in current_app.extensions:
+            return None
+        old = current_app.extensions["taizhang"]
+        if write_probe(old.settings.data) is not None:
+            return None  # still faulty: the request meets the fault and answers 503
+        current_app.extensions["taizhang"] = bootstrap(old.settings)
+        del current_app.extensions[FAULT]
+        current_app.logger.warning("storage writable again: services rebuilt (%s)", old.settings.data)
+    return None
+
+
 def health():
     """/healthz: 200 "ok", or 503 "unhealthy" with the reason (the data folder cannot be written)."""
     services = current_app.extensions["taizhang"]
-    reason = write_probe(services.accounts.path.parent)  # the data folder
+    reason = write_probe(services.settings.data)
     if reason is None and getattr(services.reports, "fault", None):
         reason = f"read models not caught up: {services.reports.fault}"
     if reason:
@@ -100,6 +126,7 @@ def _no_store(response):
 
 
 def install(app: Flask) -> None:
+    app.before_request(_recover)
     app.before_request(_refuse_deep_json)
     app.register_error_handler(RecursionError, _too_deep)
     for error in (sqlite3.Error, OSError, PersistenceError):

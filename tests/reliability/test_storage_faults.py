@@ -158,7 +158,7 @@ def read_only(folder: Path, tmp_path: Path):
                 p.chmod(modes[p])
 
 
-def test_a_read_only_folder_refuses_writes_and_keeps_reads(tmp_path):
+def test_a_read_only_folder_refuses_writes_keeps_reads_and_recovers(tmp_path):
     folder = tmp_path / "data"
     token = seed(make_app(folder))
     with read_only(folder, tmp_path) as view:
@@ -172,6 +172,18 @@ def test_a_read_only_folder_refuses_writes_and_keeps_reads(tmp_path):
             _unavailable("the read-only folder is writable here after all")
         app = make_app(view)
         assert_writes_refused_reads_kept(app, token, "read-only")
+        if IS_ROOT:  # writable again: writes resume without a restart
+            done = _run("mount", "-o", "remount,bind,rw", str(view))
+            assert done.returncode == 0, done.stderr
+        else:
+            for p in [folder, *folder.iterdir()]:
+                p.chmod(p.stat().st_mode | stat.S_IWUSR)
+        again = app.test_client().post("/api/actions", json=valid_payload("problem", "after-read-only",
+                                                                           occurred_on="2020-04-03"),
+                                       headers=auth(token))
+        assert again.status_code == 201, again.get_json()
+        assert app.test_client().get("/healthz").status_code == 200
+        assert app.test_client().get("/api/actions", headers=auth(token)).get_json()["total"] == 4
 
 
 def test_storage_faults_are_told_apart_from_bugs():
