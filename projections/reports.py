@@ -252,6 +252,34 @@ class Reports:
         return [r["logged_by"] for r in self.store.db.query(
             "SELECT DISTINCT logged_by FROM records WHERE logged_by IS NOT NULL ORDER BY logged_by")]
 
+    def firm_records(self, *, uscc: str | None = None, name: str | None = None,
+                     include_retracted: bool = False) -> list[dict]:
+        """Every record a firm took part in, across years, newest happening first.
+
+        A firm is its 统一社会信用代码 when given (and then also a record naming it by ``name`` only,
+        without a code); else its name. The LIKE only narrows the rows; the match is made on the parsed
+        firms, so a name that is part of another firm's name does not match."""
+        self.catch_up()
+        uscc = (uscc or "").strip().upper() or None
+        name = (name or "").strip() or None
+        if not uscc and not name:
+            return []
+        needles = [v for v in (uscc, name) if v]
+        where = ["(" + " OR ".join("firms LIKE ? ESCAPE '\\'" for _ in needles) + ")"]
+        params: list = [f"%{like_literal(v)}%" for v in needles]
+        if not include_retracted:
+            where.append("retracted = 0")
+        rows = self.store.db.query(f"SELECT * FROM records WHERE {' AND '.join(where)} "
+                                   "ORDER BY occurred_on DESC, created_position DESC", params)
+
+        def takes_part(firm: dict) -> bool:
+            code = (firm.get("uscc") or "").upper()
+            if uscc:
+                return code == uscc or (not code and name is not None and firm.get("name") == name)
+            return firm.get("name") == name
+
+        return [r for r in (self._plain(row) for row in rows) if any(takes_part(f) for f in r["firms"])]
+
     def firm_suggestions(self, prefix: str = "", limit: int = 50) -> list[dict]:
         """Firms already in the ledger ({name, uscc}), most used first, matching a prefix of name or code."""
         self.catch_up()

@@ -329,3 +329,20 @@ def retract(record_id: UUID):
 def firm_suggest():
     prefix = (request.args.get("q") or "").strip()[:100]
     return jsonify(services().reports.firm_suggestions(prefix, limit=20))
+
+
+@bp.get("/firms")
+@reader
+def firm():
+    """A firm's page: every action it took part in, across years (by its 统一社会信用代码, else its name)."""
+    uscc = (request.args.get("uscc") or "").strip()[:18]
+    name = (request.args.get("name") or "").strip()[:100]
+    if not uscc and not name:
+        return error_page(400, _("Name the firm: its unified social credit code or its name."))
+    rows = services().reports.firm_records(uscc=uscc or None, name=name or None)
+    named = next((f.get("name") for r in rows for f in r["firms"]
+                  if f.get("name") and (not uscc or (f.get("uscc") or "").upper() == uscc.upper())), None)
+    by_year: dict[int, list[dict]] = {}
+    for r in rows:
+        by_year.setdefault(r["year"], []).append(r)
+    return render_template("web/firm.html", uscc=uscc.upper(), name=named or name, rows=rows, by_year=by_year)

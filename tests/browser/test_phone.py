@@ -36,7 +36,7 @@ def page_paths() -> list[str]:
         if method != "GET" or rule in NOT_PAGES or rule.startswith("/api/") and rule != "/api/docs":
             continue
         path = re.sub(r"<([^>]+)>", lambda m: VALUES[m.group(1).split(":")[-1]], rule)
-        query = QUERY.get((rule, method))
+        query = QUERY.get((rule, method)) or ({"name": "武汉甲科技有限公司"} if rule == "/firms" else None)
         if query:
             path += "?" + "&".join(f"{k}={v}" for k, v in query.items())
         paths.append(path)

@@ -54,6 +54,7 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("/records/<uuid:record_id>/retract", "GET"): R(302, 200, 403, 200),
     ("/records/<uuid:record_id>/retract", "POST"): R(302, 422, 403, 422),  # no reason
     ("/firms/suggest", "GET"): R(302, 200, 200, 200),
+    ("/firms", "GET"): R(302, 400, 400, 400),  # no firm named
     # --- the summary: everyone logged in ---------------------------------------------------------
     ("/summary/<int:year>", "GET"): R(302, 200, 200, 200),
     ("/summary/<int:year>/diff", "GET"): R(302, 200, 200, 200),
