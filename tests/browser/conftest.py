@@ -95,3 +95,12 @@ def context(browser):
 def screenshots() -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS
+
+
+def log_in(page, base: str, name: str, password: str) -> None:
+    """Log in through the login form, as a person would (the browser follows the redirect)."""
+    page.goto(f"{base}/login")
+    page.fill("input[name=name]", name)
+    page.fill("input[name=password]", password)
+    with page.expect_navigation():
+        page.click("form.login button[type=submit]")

@@ -14,6 +14,7 @@ from docx import Document
 
 from domain.uscc import make_uscc
 from tests.browser.conftest import ADMIN, STAFF
+from tests.browser.conftest import log_in as shared_log_in
 
 YEAR = 2020
 OFFLINE = "business.job_fairs_offline"
@@ -32,11 +33,7 @@ def shot(page, screenshots: Path, name: str) -> Path:
 
 
 def log_in(page, base: str, name: str, password: str) -> None:
-    page.goto(f"{base}/login")
-    page.fill("input[name=name]", name)
-    page.fill("input[name=password]", password)
-    with page.expect_navigation():
-        page.click("form.login button[type=submit]")
+    shared_log_in(page, base, name, password)
     assert page.url == f"{base}/records", page.url
 
 

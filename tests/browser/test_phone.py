@@ -14,7 +14,7 @@ from datetime import date
 import pytest
 
 from service.ledger import record_id_for
-from tests.browser.conftest import ADMIN, STAFF
+from tests.browser.conftest import ADMIN, STAFF, log_in
 from tests.web.test_authz_matrix import EXPECTED, QUERY
 
 PHONE = {"width": 390, "height": 844}
@@ -46,12 +46,6 @@ def page_paths() -> list[str]:
 PAGES = page_paths()
 
 
-def log_in(page, base: str, name: str, password: str) -> None:
-    page.goto(f"{base}/login")
-    page.fill("input[name=name]", name)
-    page.fill("input[name=password]", password)
-    with page.expect_navigation():
-        page.click("form.login button[type=submit]")
 
 
 @pytest.fixture
