@@ -11,10 +11,11 @@ from typing import Any
 
 from eventsourcing.domain import Aggregate
 
-from domain.catalogue import COMMON_FIELDS, KINDS_BY_EVENT, Kind
+from domain.catalogue import KINDS_BY_EVENT, Kind
 from domain.errors import InvalidChange, RecordRetracted
+from domain.kinds import COMMON_NAMES, GENERIC_EVENT
 
-COMMON_NAMES = tuple(f.name for f in COMMON_FIELDS) + ("firms",)
+
 
 
 def check_reason(reason: str) -> str:
@@ -55,10 +56,17 @@ class RecordFields:
     """What an action and a fact about a chamber or an enterprise have in common."""
 
     kind_event: str
+    kind_key: str | None = None  # set for a kind an office declared (logged by KindLogged)
     facts: dict
 
     @property
+    def kind_name(self) -> str:
+        """The key of the record's kind: a built-in kind's from its event class, an office's as logged."""
+        return self.kind_key or KINDS_BY_EVENT[self.kind_event].key
+
+    @property
     def kind(self) -> Kind:
+        """The built-in kind (an office's own kinds are in its template: the service resolves them)."""
         return KINDS_BY_EVENT[self.kind_event]
 
     def fields(self) -> dict:
@@ -98,8 +106,10 @@ class Action(RecordFields, Aggregate):
             # The class of the creating event is the kind of the action.
             aggregate.kind_event = type(self).__name__
 
-    def __init__(self, key, organisation, occurred_on, ends_on, title, notes, theme, actor, firms, facts):
+    def __init__(self, key, organisation, occurred_on, ends_on, title, notes, theme, actor, firms, facts,
+                 kind_key=None):
         self.key = key
+        self.kind_key = kind_key
         self.organisation = organisation
         self.occurred_on = occurred_on
         self.ends_on = ends_on
@@ -113,11 +123,11 @@ class Action(RecordFields, Aggregate):
         self.retraction_reason: str | None = None
 
     # --- use cases on one action ---
-    def correct(self, changes: dict, reason: str, actor: str) -> None:
+    def correct(self, changes: dict, reason: str, actor: str, kind: Kind | None = None) -> None:
         if self.retracted:
             raise RecordRetracted(f"record {self.id} was retracted and cannot be corrected")
         reason = check_reason(reason)
-        real = effective_changes(self.kind, self.fields(), changes)
+        real = effective_changes(kind or self.kind, self.fields(), changes)
         self.trigger_event(self.Corrected, changes=real, reason=reason, actor=actor)
 
     def retract(self, reason: str, actor: str) -> None:
@@ -213,8 +223,17 @@ class Action(RecordFields, Aggregate):
     class WorkDone(Logged):
         TOPIC = "taizhang:WorkDone"
 
+    class KindLogged(Logged):
+        """Work of a kind an office declared in its template: one event class for all of them, the
+        kind named by ``kind_key`` (its fields are the template's, validated by the service)."""
+
+        TOPIC = "taizhang:KindLogged"
+        kind_key: str
+
     @classmethod
     def log(cls, kind: Kind, *, id, actor: str, **values: Any) -> "Action":
+        if kind.event == GENERIC_EVENT:
+            return cls._create(cls.KindLogged, id=id, actor=actor, kind_key=kind.key, **values)
         return cls._create(getattr(cls, kind.event), id=id, actor=actor, **values)
 
 

@@ -1,23 +1,31 @@
-"""The year-end summary (工作总结): figures folded from records, and the narrative around them.
+"""The year-end summary (工作总结): a template's figures folded from records, and the narrative around them.
+
+The template (domain/template.py) is the one the organisation used for the year, as it stood at the
+summary's position (projections/templates.py reads it from the view): its sections give the order
+and titles, its kinds the sentences, its figures the numbers and their wording. Nothing here holds
+one office's words.
 
 Shape (the JSON contract, documented in docs/figures.md):
-{year, organisation, title, as_of, position, sections: [{key, title, text, figures: [{key, label, value,
- unit, approx, text, event_ids}], subsections: [...], targets?}], targets}
+{year, organisation, title, template, as_of, position, intro, sections: [{key, title, text, figures:
+ [{key, label, value, unit, approx, text, event_ids}], subsections: [...], targets?}], targets}
+Sections with nothing in them are left out of the text; their figures stay in the figure table (the
+figures of the parent section). Zero figures are never written into the text.
 """
 from __future__ import annotations
 
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from domain.catalogue import KINDS, KINDS_BY_KEY, THEMES, WORK_THEMES
+from domain.template import MONEY_UNITS, Figure, Template
 from projections import chinese
-from projections.figures import FIGURES, Figure
+from projections.templates import template_for
 
-META_KINDS = ("problem", "target", "theme_title")
 STOCK_AGGS = ("stock_sum", "stock_count")
+DERIVED_AGGS = ("change", "share")
+INCOMPLETE = "据不完全统计，"
 
 
 @dataclass
@@ -59,13 +67,18 @@ class Value:
 
     @property
     def text(self) -> str:
+        if self.value is None:
+            return "—"
         return chinese.measure(self.value, self.unit, self.approx)
 
+    @property
+    def is_zero(self) -> bool:
+        return self.value is None or Decimal(str(self.value)) == 0
+
     def as_json(self) -> dict:
-        value = self.value
         return {"key": self.key, "label": self.label or self.figure.label_zh, "label_en": self.figure.label_en,
-                "value": str(value), "unit": self.unit, "approx": self.approx, "text": self.text,
-                "phrase": self.phrase, "event_ids": self.event_ids}
+                "value": None if self.value is None else str(self.value), "unit": self.unit, "approx": self.approx,
+                "text": self.text, "phrase": self.phrase, "event_ids": self.event_ids}
 
 
 def _number(measure_value: Any) -> Decimal:
@@ -79,14 +92,47 @@ def _marker(parts: list[tuple[Decimal, str | None]]) -> str | None:
 
 
 def _matches(figure: Figure, row: Row) -> bool:
-    return row.kind in figure.kinds and all(row.get(k) == v for k, v in figure.where.items())
+    if row.kind not in figure.kinds:
+        return False
+    for name, wanted in figure.where.items():
+        value = row.get(name)
+        if isinstance(wanted, list):
+            if value not in wanted:
+                return False
+        elif value != wanted:
+            return False
+    return True
 
 
 def _int_or_decimal(total: Decimal, unit: str) -> Any:
-    return total if unit == "元" else int(total)
+    if unit == "元" or total != total.to_integral_value():
+        return total
+    return int(total)
 
 
-def compute(figure: Figure, rows: list[Row], stock_rows: list[Row], year: int) -> list[Value]:
+def _named_parts(figure: Figure, row: Row) -> list[tuple[Decimal, str | None]]:
+    """The row's named measures called ``figure.measure_name``, in the figure's unit (元/万元/亿元 convert)."""
+    wanted = figure.measure_name
+    entries = []
+    for value in row.facts.values():
+        if isinstance(value, list):
+            entries.extend(m for m in value if isinstance(m, dict) and m.get("name") == wanted)
+    if row.facts.get("measure_name") == wanted and isinstance(row.facts.get("measure"), dict):  # the older single one
+        entries.append({"value": row.facts["measure"]["value"], "unit": row.facts.get("unit") or "",
+                        "approx": row.facts["measure"].get("approx")})
+    parts = []
+    for m in entries:
+        number, unit = _number(m["value"]), (m.get("unit") or "").strip()
+        if unit in MONEY_UNITS and figure.unit in MONEY_UNITS:
+            number = number * MONEY_UNITS[unit] / MONEY_UNITS[figure.unit]
+        elif unit and figure.unit and unit != figure.unit:
+            continue  # 个 and 家 do not add up
+        parts.append((number, m.get("approx")))
+    return parts
+
+
+def compute(figure: Figure, rows: list[Row], stock_rows: list[Row], year: int,
+            kinds_by_key: dict | None = None) -> list[Value]:
     """One declared figure over the live rows of its year (stock figures over rows up to year end)."""
     year = year + figure.year_offset
     unit = figure.unit
@@ -112,9 +158,19 @@ def compute(figure: Figure, rows: list[Row], stock_rows: list[Row], year: int) -
     if figure.agg == "distinct_firms":
         firms = {(f.get("uscc") or f.get("name")) for r in matching for f in r.firms}
         return [Value(figure.key, figure, len(firms), unit, None, [r.id for r in matching if r.firms])]
+    if figure.agg == "distinct_values":
+        having = [r for r in matching if r.get(figure.field) not in (None, "")]
+        values = {json.dumps(r.get(figure.field), sort_keys=True, ensure_ascii=False) for r in having}
+        return [Value(figure.key, figure, len(values), unit, None, [r.id for r in having])]
     if figure.agg == "sum":
         parts, used = [], []
         for r in matching:
+            if figure.measure_name:
+                own = _named_parts(figure, r)
+                if own:
+                    parts.extend(own)
+                    used.append(r.id)
+                continue
             m = r.facts.get(figure.measure)
             if m is not None:
                 parts.append((_number(m["value"]), m.get("approx")))
@@ -132,22 +188,47 @@ def compute(figure: Figure, rows: list[Row], stock_rows: list[Row], year: int) -
                 m = r.facts.get(name)
                 if m is None:
                     continue
-                fld = KINDS_BY_KEY[r.kind].field(name)
-                out.append(Value(f"{figure.key}.{i}.{name}", figure, _int_or_decimal(_number(m["value"]), fld.unit),
-                                 fld.unit, m.get("approx"), [r.id], label=f"{firm}{fld.zh}"))
+                fld = (kinds_by_key or {})[r.kind].field(name)
+                out.append(Value(f"{figure.key}.{i}.{name}", figure, _int_or_decimal(_number(m["value"]), fld.unit or ""),
+                                 fld.unit or "", m.get("approx"), [r.id], label=f"{firm}{fld.zh}"))
         return out
     raise ValueError(f"unknown aggregation {figure.agg}")
 
 
-def load_rows(db, organisation: str, year: int) -> tuple[list[Row], list[Row]]:
+def derive(figure: Figure, values: dict[str, Value], previous: dict[str, Value]) -> Value:
+    """A figure over other figures: the change on last year of ``of``, or ``of`` as a share of ``over``."""
+    base = values[figure.of]
+    if figure.agg == "change":
+        before = previous.get(figure.of)
+        records = base.records + (before.records if before else [])
+        if before is None or before.value is None or base.value is None:
+            return Value(figure.key, figure, None, figure.unit or base.unit, None, records)
+        now, then = _number(base.value), _number(before.value)
+        if figure.mode == "pct":
+            if then == 0:
+                return Value(figure.key, figure, None, "%", None, records)
+            pct = ((now - then) * 100 / then).quantize(Decimal("0.1"), ROUND_HALF_UP)
+            return Value(figure.key, figure, pct, "%", None, records)
+        return Value(figure.key, figure, _int_or_decimal(now - then, base.unit), figure.unit or base.unit,
+                     base.approx or before.approx, records)
+    over = values[figure.over]
+    records = base.records + over.records
+    if over.value is None or _number(over.value) == 0 or base.value is None:
+        return Value(figure.key, figure, None, "%", None, records)
+    pct = (_number(base.value) * 100 / _number(over.value)).quantize(Decimal("0.1"), ROUND_HALF_UP)
+    return Value(figure.key, figure, pct, "%", None, records)
+
+
+def load_rows(db, organisation: str, year: int, template: Template) -> tuple[list[Row], list[Row]]:
     live = "organisation = ? AND retracted = 0"
+    # the year, the two before it (a change on last year of a figure of the year before) and the next (targets)
     rows = [Row.from_db(r) for r in db.query(
-        f"SELECT * FROM records WHERE {live} AND year IN (?, ?, ?) ORDER BY created_position",
-        [organisation, year - 1, year, year + 1])]
-    stock_kinds = sorted({k for f in FIGURES if f.agg in STOCK_AGGS for k in f.kinds})
+        f"SELECT * FROM records WHERE {live} AND year BETWEEN ? AND ? ORDER BY created_position",
+        [organisation, year - 2, year + 1])]
+    stock_kinds = sorted({k for f in template.figures if f.agg in STOCK_AGGS for k in f.kinds})
     stock_rows = [Row.from_db(r) for r in db.query(
         f"SELECT * FROM records WHERE {live} AND occurred_on <= ? AND kind IN ({','.join('?' * len(stock_kinds))}) "
-        "ORDER BY created_position", [organisation, f"{year}-12-31", *stock_kinds])]
+        "ORDER BY created_position", [organisation, f"{year}-12-31", *stock_kinds])] if stock_kinds else []
     return rows, stock_rows
 
 
@@ -164,34 +245,86 @@ def attach_event_ids(db, values: list[Value]) -> None:
         v.event_ids = sorted(p for rid in v.records for p in by_record[rid])
 
 
+def all_values(template: Template, rows: list[Row], stock_rows: list[Row], year: int) -> list[Value]:
+    """Every figure of the template for the year: the declared ones, then those over other figures."""
+    by_kind: dict[str, list[Row]] = defaultdict(list)
+    stock_by_kind: dict[str, list[Row]] = defaultdict(list)
+    for r in rows:
+        by_kind[r.kind].append(r)
+    for r in stock_rows:
+        stock_by_kind[r.kind].append(r)
+    kinds = template.kinds_by_key
+    values: list[Value] = []
+    current: dict[str, Value] = {}
+    previous: dict[str, Value] = {}
+    for figure in template.figures:
+        if figure.agg in DERIVED_AGGS:
+            continue
+        own = [r for k in figure.kinds for r in by_kind[k]]
+        own_stock = [r for k in figure.kinds for r in stock_by_kind[k]]
+        got = compute(figure, own, own_stock, year, kinds)
+        values.extend(got)
+        if len(got) == 1 and figure.agg != "each":
+            current[figure.key] = got[0]
+            if any(f.agg == "change" and f.of == figure.key for f in template.figures):
+                previous[figure.key] = compute(figure, own, own_stock, year - 1, kinds)[0]
+    derived = {}
+    for figure in template.figures:
+        if figure.agg in DERIVED_AGGS and figure.of in current and (figure.agg == "change" or figure.over in current):
+            derived[figure.key] = derive(figure, current, previous)
+    order = {f.key: i for i, f in enumerate(template.figures)}
+    values.extend(derived.values())
+    values.sort(key=lambda v: order[v.figure.key])
+    for v in values:
+        phrase = v.figure.text.format(v=v.text, firm="", title="", level=template.level)
+        v.phrase = (INCOMPLETE + phrase) if v.figure.incomplete else phrase
+    return values
+
+
+# --- the narrative ------------------------------------------------------------------------------
+
+
 def _titles(rows: list[Row], quoted: bool = True) -> str:
     """Up to three titles, then 等 when there are more ("“A”、“B”、“C”等")."""
     names = [f"“{r.title}”" if quoted and "“" not in r.title else r.title for r in rows[:3]]
     return "、".join(names) + ("等" if len(rows) > 3 else "")
 
 
-def _sentence(kind_key: str, rows: list[Row], values: list[Value]) -> str:
-    """One sentence per kind: up to three titles, 等 N 场 (the kind's count figure), then its figures."""
-    kind = KINDS_BY_KEY[kind_key]
-    counts = [v for v in values if v.figure.agg == "count" and not v.figure.where and v.figure.kinds == (kind_key,)]
+def _phrases(values: list[Value]) -> list[str]:
     phrases: list[str] = []
     for v in values:
-        if v in counts or v.value in (0, Decimal(0)):
+        if v.is_zero:
             continue
         if phrases and v.phrase.startswith("增加到"):
             phrases[-1] += v.phrase
         else:
             phrases.append(v.phrase)
+    return phrases
+
+
+def _kind_sentence(kind, rows: list[Row], values: list[Value]) -> str | None:
+    """One kind's sentence: up to three titles, 等 N 场 (its count figure), then its other figures.
+    None when none of its figures has a value: the kind then joins the section's closing sentence."""
+    counts = [v for v in values if v.figure.agg == "count" and not v.figure.where and not v.is_zero]
+    phrases = _phrases([v for v in values if v not in counts])
     if counts:
         lead = f"开展{_titles(rows)}{kind.narrative_zh} {counts[0].text}"
     elif phrases:
         lead = _titles(rows, quoted=False)
     else:
-        lead = f"开展{_titles(rows)}{kind.narrative_zh} {len(rows)} 项"
+        return None
     return "，".join([lead, *phrases]) + "。"
 
 
-def _each_sentence(values: list[Value], rows_by_id: dict[str, Row]) -> list[str]:
+def _others_sentence(kinds_rows: list[tuple[Any, list[Row]]]) -> str:
+    """The kinds without a figure of their own, in one sentence: 此外，还开展了税企互动 2 次、法律服务 1 次。"""
+    if not kinds_rows:
+        return ""
+    parts = [f"{kind.narrative_zh} {len(rows)} {kind.counter}" for kind, rows in kinds_rows]
+    return "此外，还开展了" + "、".join(parts) + "。"
+
+
+def _each_sentence(values: list[Value], rows_by_id: dict[str, Row], kinds: dict) -> list[str]:
     by_record: dict[str, list[Value]] = defaultdict(list)
     for v in values:
         by_record[v.records[0]].append(v)
@@ -200,68 +333,95 @@ def _each_sentence(values: list[Value], rows_by_id: dict[str, Row]) -> list[str]
         r = rows_by_id[rid]
         firm = r.firms[0].get("name") if r.firms else ""
         out.append(f"{firm}{r.title}，" + "，".join(
-            f"{KINDS_BY_KEY[r.kind].field(v.key.rsplit('.', 1)[1]).zh} {v.text}" for v in vals) + "。")
+            f"{kinds[r.kind].field(v.key.rsplit('.', 1)[1]).zh} {v.text}" for v in vals) + "。")
     return out
 
 
-def build_summary(db, organisation: str, year: int, position: int, as_of: str | None = None) -> dict:
-    rows, stock_rows = load_rows(db, organisation, year)
-    values: list[Value] = []
-    # each figure looks only at the rows of its own kinds (grouped once, not scanned 48 times)
-    by_kind: dict[str, list[Row]] = defaultdict(list)
-    stock_by_kind: dict[str, list[Row]] = defaultdict(list)
-    for r in rows:
-        by_kind[r.kind].append(r)
-    for r in stock_rows:
-        stock_by_kind[r.kind].append(r)
-    for figure in FIGURES:
-        own = [r for k in figure.kinds for r in by_kind[k]]
-        own_stock = [r for k in figure.kinds for r in stock_by_kind[k]]
-        values.extend(compute(figure, own, own_stock, year))
+def section_text(template: Template, section_key: str, rows: list[Row], values: list[Value],
+                 rows_by_id: dict[str, Row]) -> str:
+    kinds = template.kinds_by_key
+    sentences, others = [], []
+    single = [v for v in values if len(v.figure.kinds) == 1 and v.figure.agg not in ("each", *DERIVED_AGGS)]
+    for kind in template.kinds:
+        krows = [r for r in rows if r.kind == kind.key]
+        if not krows:
+            continue
+        sentence = _kind_sentence(kind, krows, [v for v in single if v.figure.kinds == (kind.key,)])
+        if sentence:
+            sentences.append(sentence)
+        else:
+            others.append((kind, krows))
+    # figures over several kinds at once, and figures over other figures, each its own sentence
     for v in values:
-        v.phrase = v.figure.text.format(v=v.text, firm="", title="")
+        if v in single or v.figure.agg == "each" or v.is_zero:
+            continue
+        sentences.append(v.phrase + "。")
+    sentences.extend(_each_sentence([v for v in values if v.figure.agg == "each"], rows_by_id, kinds))
+    sentences.append(_others_sentence(others))
+    return "".join(sentences)
+
+
+def build_summary(db, organisation: str, year: int, position: int, as_of: str | None = None,
+                  template: Template | None = None) -> dict:
+    """The summary of ``organisation``'s ``year`` from the view rows in ``db`` (with the template the
+    organisation used for the year as the view holds it, unless one is given: the editor's preview)."""
+    template = template or template_for(db, organisation, year)
+    rows, stock_rows = load_rows(db, organisation, year, template)
+    values = all_values(template, rows, stock_rows, year)
     attach_event_ids(db, values)
+    meta_kinds = set(template.role_kinds("problems")) | set(template.role_kinds("plans"))
     year_rows = [r for r in rows if r.year == year]
     rows_by_id = {r.id: r for r in rows}
     titles = {r.facts.get("section"): r.title for r in year_rows
               if r.kind == "theme_title" and r.facts.get("for_year") == year}
-    subsections = []
-    for n, theme in enumerate(WORK_THEMES, start=1):
-        theme_rows = [r for r in year_rows if r.theme == theme and r.kind not in META_KINDS]
-        theme_values = [v for v in values if v.figure.theme == theme]
-        sentences = []
-        for kind in KINDS:
-            krows = [r for r in theme_rows if r.kind == kind.key]
-            kvalues = [v for v in theme_values if kind.key in v.figure.kinds and v.figure.agg != "each"]
-            if krows:
-                sentences.append(_sentence(kind.key, krows, kvalues))
-        sentences.extend(_each_sentence([v for v in theme_values if v.figure.agg == "each"], rows_by_id))
-        title = titles.get(theme) or THEMES[theme][0]
-        subsections.append({"key": theme, "title": f"（{chinese.ordinal(n)}）{title}", "text": "".join(sentences),
-                            "figures": [v.as_json() for v in theme_values], "subsections": []})
-    problems = [r for r in year_rows if r.kind == "problem"]
+    work_keys = [s.key for s in template.work_sections]
+    home = {k.key: k.theme for k in template.kinds}
+    subsections, hidden_figures = [], []
+    for section in template.work_sections:
+        # a record is filed under its own theme when the template has it, else under its kind's section
+        srows = [r for r in year_rows if r.kind not in meta_kinds and r.kind in home
+                 and (r.theme if r.theme in work_keys else home[r.kind]) == section.key]
+        svalues = [v for v in values if v.figure.theme == section.key]
+        text = section_text(template, section.key, srows, svalues, rows_by_id)
+        if not text:
+            hidden_figures.extend(svalues)  # nothing to tell: the section is left out, its figures kept
+            continue
+        n = len(subsections) + 1
+        title = titles.get(section.key) or section.title
+        subsections.append({"key": section.key, "title": f"（{chinese.ordinal(n)}）{title}", "text": text,
+                            "figures": [v.as_json() for v in svalues], "subsections": []})
+    problems = [r for r in year_rows if r.kind in template.role_kinds("problems")]
     problem_text = "\n".join(f"{chinese.ordinal(i)}是{r.title}。{r.notes}" for i, r in enumerate(problems, 1))
-    next_targets = targets_for(db, organisation, year + 1, rows)
+    next_targets = targets_for(db, organisation, year + 1, template)
     plan_text = "\n".join(f"{chinese.ordinal(i)}是{t['text']}。{t['notes']}" for i, t in enumerate(next_targets, 1))
-    live_count = len([r for r in year_rows if r.kind not in META_KINDS])
+    live_count = len([r for r in year_rows if r.kind not in meta_kinds])
+    parts = [("work", template.wording("work", year=year), "", subsections, {}),
+             ("problems", template.wording("problems", year=year), problem_text, [], {}),
+             ("plans", template.wording("plans", year=year, next_year=year + 1), plan_text, [],
+              {"targets": next_targets})]
+    sections = []
+    for key, title, text, subs, extra in parts:
+        figures = [v.as_json() for v in hidden_figures] if key == "work" else []
+        if not text and not subs and not figures:
+            continue
+        sections.append({"key": key, "title": f"{chinese.ordinal(len(sections) + 1)}、{title}", "text": text,
+                         "figures": figures, "subsections": subs, **extra})
     return {
-        "year": year, "organisation": organisation, "title": f"{organisation} {year} 年工作总结",
+        "year": year, "organisation": organisation,
+        "title": template.wording("title", organisation=organisation, year=year),
+        "template": {"name": template.name, "digest": template.digest},
         "as_of": as_of, "position": position,
-        "intro": f"{year} 年，{organisation}在台账中记录各项工作 {live_count} 项。现总结如下。",
-        "sections": [
-            {"key": "work", "title": "一、主要工作", "text": "", "figures": [], "subsections": subsections},
-            {"key": "problems", "title": "二、存在问题", "text": problem_text, "figures": [], "subsections": []},
-            {"key": "plans", "title": f"三、{year + 1} 年工作思路", "text": plan_text, "figures": [],
-             "subsections": [], "targets": next_targets},
-        ],
-        "targets": targets_for(db, organisation, year, rows),
+        "intro": template.wording("intro", organisation=organisation, year=year, count=live_count),
+        "sections": sections,
+        "targets": targets_for(db, organisation, year, template),
         "seal": None,
     }
 
 
-def targets_for(db, organisation: str, year: int, rows: list[Row]) -> list[dict]:
+def targets_for(db, organisation: str, year: int, template: Template) -> list[dict]:
     """Targets set for ``year`` (in any year's plan), each with the actual count of its kind that year."""
     out = []
+    kinds = template.kinds_by_key
     for r in db.query("SELECT * FROM records WHERE organisation = ? AND retracted = 0 AND kind = 'target' "
                       "ORDER BY created_position", [organisation]):
         t = Row.from_db(r)
@@ -272,7 +432,8 @@ def targets_for(db, organisation: str, year: int, rows: list[Row]) -> list[dict]
                             "AND year = ?", [organisation, kind_key, year]).fetchone()[0]
         quantity = int(t.facts["quantity"]["value"])
         unit = t.facts.get("unit") or ""
-        out.append({"id": t.id, "target_kind": kind_key, "label": KINDS_BY_KEY[kind_key].zh, "quantity": quantity,
+        label = kinds[kind_key].zh if kind_key in kinds else kind_key
+        out.append({"id": t.id, "target_kind": kind_key, "label": label, "quantity": quantity,
                     "unit": unit, "actual": actual, "met": actual >= quantity,
                     "text": f"{t.title} {quantity} {unit}".strip(), "notes": t.notes})
     return out

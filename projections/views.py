@@ -26,7 +26,9 @@ from sqlite_utils.db import NotFoundError
 from domain.actions import COMMON_NAMES, Action
 from domain.catalogue import KINDS_BY_EVENT
 from domain.subjects import Chamber, Enterprise, Entry
+from domain.template_log import SummaryTemplate, TemplateChoices
 from domain.years import Year
+from projections import templates as template_views
 
 TRACKING_NAME = "views"
 # The secondary indexes of the view tables: dropped while a rebuild refills the tables, then made again
@@ -91,6 +93,10 @@ class _Handlers:
                 step = "closed"
             elif issubclass(cls, Entry.Made):
                 step = "entry"
+            elif issubclass(cls, (SummaryTemplate.Defined, SummaryTemplate.Revised)):
+                step = "template"
+            elif issubclass(cls, TemplateChoices.Chosen):
+                step = "template_chosen"
             else:
                 step = "other"
             self.by_topic[topic] = (step, cls)
@@ -158,6 +164,7 @@ class ViewStore:
                                pk=("organisation", "year"))
         if "events" not in db.table_names():
             db["events"].create(EVENT_COLUMNS, pk="position")
+        template_views.create_tables(db)
         self.create_indexes()
 
     @staticmethod
@@ -187,7 +194,7 @@ class ViewStore:
 
     def reset(self) -> None:
         with self.db.conn:
-            for table in ("records", "subjects", "events", "seals"):
+            for table in ("records", "subjects", "events", "seals", "templates", "template_choices"):
                 self.db.execute(f"DELETE FROM [{table}]")
             self.db.execute("DELETE FROM tracking")
 
@@ -222,6 +229,8 @@ class ViewStore:
         records: dict[str, dict] = {}
         subjects: dict[str, dict] = {}
         seals: list[tuple] = []
+        revisions: list[tuple] = []
+        choices: list[tuple] = []
         events: list[tuple] = []
         last = None
         for n in notifications:
@@ -270,11 +279,16 @@ class ViewStore:
                               data.get("actor"), data.get("timestamp"), n.id))
             elif step == "entry":
                 record_id = oid
+            elif step == "template":
+                revisions.append((data["name"], n.originator_version, n.id, data["digest"], _dumps(data["body"]),
+                                  data.get("actor"), reason, data.get("timestamp")))
+            elif step == "template_chosen":
+                choices.append((data["organisation"], data["year"], data["template"], n.id, data.get("actor"), reason))
             kind = KINDS_BY_EVENT.get(cls.__name__)
             if step in ("corrected", "retracted"):
                 kind_key = records[record_id]["kind"]
             else:
-                kind_key = kind.key if kind else None
+                kind_key = kind.key if kind else data.get("kind_key")
             events.append((n.id, record_id, oid, n.originator_version, cls.__name__, kind_key,
                            data.get("timestamp"), data.get("actor"), reason,
                            _dumps_sorted(changes) if changes is not None else None,
@@ -282,6 +296,13 @@ class ViewStore:
         if last is None:
             return self.position
         if events:  # inside apply's transaction
+            if revisions:
+                self.db.conn.executemany(f"INSERT OR REPLACE INTO templates ({', '.join(template_views.TEMPLATE_COLUMNS)}) "
+                                         "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", revisions)
+            if choices:
+                self.db.conn.executemany(
+                    f"INSERT OR REPLACE INTO template_choices ({', '.join(template_views.CHOICE_COLUMNS)}) "
+                    "VALUES (?, ?, ?, ?, ?, ?)", choices)
             if seals:
                 self.db.conn.executemany("INSERT OR REPLACE INTO seals VALUES (?, ?, ?, ?, ?, ?, ?, ?)", seals)
             if subjects:
@@ -302,9 +323,11 @@ class ViewStore:
 
     def _new_record(self, record_id: str, event_name: str, data: dict, position: int, oid: str,
                     subject: dict | None) -> dict:
-        kind = KINDS_BY_EVENT[event_name]
+        kind = KINDS_BY_EVENT.get(event_name)
+        kind_key = kind.key if kind else data["kind_key"]  # an office's own kind (KindLogged) names itself
         return {
-            "id": record_id, "kind": kind.key, "event": event_name, "theme": data.get("theme") or kind.theme,
+            "id": record_id, "kind": kind_key, "event": event_name,
+            "theme": data.get("theme") or (kind.theme if kind else ""),
             "organisation": subject["organisation"] if subject else data["organisation"],
             "subject_id": oid if subject else None, "subject": subject["name"] if subject else None,
             "occurred_on": data["occurred_on"], "ends_on": data.get("ends_on"),

@@ -132,6 +132,8 @@ class Generator:
                 values[f.name] = rng.choice(list(f.choices))
             elif f.type == "text":
                 values[f.name] = f"{f.zh}{n % 97}"
+            elif f.type == "measures":
+                values[f.name] = [{"name": "项目", "value": str(rng.randint(1, 9)), "unit": "个", "approx": None}]
             else:
                 raise AssertionError(f"no generator for {kind.key}.{f.name} ({f.type})")
         return values

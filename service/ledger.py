@@ -26,9 +26,11 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
 
 from domain.actions import Action
-from domain.catalogue import KINDS_BY_EVENT, Kind
+from domain.catalogue import KINDS_BY_EVENT, KINDS_BY_KEY, Kind
 from domain.errors import ConflictError, KeyReused, RecordNotFound
 from domain.subjects import SUBJECT_CLASSES, Entry
+from domain.template import DEFAULT_NAME, Template, default_template, parse
+from domain.template_log import SummaryTemplate, TemplateChoices, choices_id, template_id
 from domain.years import Year, YearAlreadyClosed, seal_hmac
 from service.schemas import InvalidInput, dump_action, load_action, load_changes
 
@@ -170,6 +172,8 @@ class Ledger(Application):
         # Writers of this process queue here rather than on SQLite's lock, whose busy handler sleeps
         # in growing steps (up to 100 ms) and made the tail latency of concurrent requests.
         self._write_lock = threading.Lock()
+        self._templates: dict[str, Template] = {}  # parsed template revisions by digest (revisions never change)
+        self._templates_lock = threading.Lock()
         self.check_storage()
 
     def save(self, *objs, **kwargs):
@@ -229,10 +233,71 @@ class Ledger(Application):
         total, distinct = list(row.values()) if isinstance(row, dict) else list(row)
         return [] if total == distinct else [f"{total - distinct} duplicate (originator, version) rows"]
 
+    # --- templates: which kinds a record may be of ---
+    def template_named(self, name: str) -> Template | None:
+        """The latest revision of a template in the log (the built-in one until an office revises it)."""
+        try:
+            agg = self.repository.get(template_id(name))
+        except AggregateNotFoundError:
+            return default_template() if name == DEFAULT_NAME else None
+        if not isinstance(agg, SummaryTemplate):
+            return None
+        with self._templates_lock:
+            found = self._templates.get(agg.digest)
+        if found is None:
+            found = parse(agg.body)
+            with self._templates_lock:
+                self._templates[agg.digest] = found
+        return found
+
+    def chosen_template(self, organisation: str, year: int) -> str:
+        try:
+            choices = self.repository.get(choices_id(organisation))
+        except AggregateNotFoundError:
+            return DEFAULT_NAME
+        return (choices.template_for(year) if isinstance(choices, TemplateChoices) else None) or DEFAULT_NAME
+
+    def template_for(self, organisation: str, year: int) -> Template:
+        """The template ``organisation`` uses for ``year``: its kinds are the kinds it may log."""
+        return self.template_named(self.chosen_template(organisation, year)) or default_template()
+
+    def _payload_template(self, payload: Any, memo: dict | None = None) -> Template:
+        """The template for a payload's organisation and year; the built-in one when either is unreadable
+        (the schema then names the bad field)."""
+        if not isinstance(payload, dict):
+            return default_template()
+        organisation, day = payload.get("organisation"), payload.get("occurred_on")
+        if not isinstance(organisation, str) or not isinstance(day, str) or not day[:4].isdigit():
+            return default_template()
+        where = (organisation.strip(), int(day[:4]))
+        if memo is not None and where in memo:
+            return memo[where]
+        found = self.template_for(*where)
+        if memo is not None:
+            memo[where] = found
+        return found
+
+    def kind_of(self, record: Any, holder: Any) -> tuple[Kind, Template]:
+        """A stored record's kind, as the template of its organisation and year declares it now."""
+        organisation = getattr(record, "organisation", None) or holder.organisation
+        template = self.template_for(organisation, record.occurred_on.year)
+        kind = template.kinds_by_key.get(record.kind_name)
+        if kind is None:  # the template no longer lists it: the built-in definition, else the first one known
+            kind = KINDS_BY_KEY.get(record.kind_name) or self._declared_kind(record.kind_name)
+            template = default_template()
+        return kind, template
+
+    def _declared_kind(self, key: str) -> Kind:
+        with self._templates_lock:
+            for template in self._templates.values():
+                if key in template.kinds_by_key:
+                    return template.kinds_by_key[key]
+        raise RecordNotFound(key)
+
     # --- writing ---
     def log(self, payload: dict, actor: str | None = None) -> Logged:
         """Validate and record one action (or one fact about a chamber or an enterprise)."""
-        kind, key, values = load_action(payload)
+        kind, key, values = load_action(payload, self._payload_template(payload))
         return self._log(kind, key, values, actor or default_actor())
 
     def _new_action(self, kind: Kind, key: str, values: dict, actor: str) -> Action:
@@ -293,7 +358,7 @@ class Ledger(Application):
                 values = {k: getattr(event, k) for k in EVENT_FIELDS}
                 values["organisation"] = getattr(event, "organisation", None) or holder.organisation
                 values.update(event.facts)
-                return record.kind, values
+                return self.kind_of(record, holder)[0], values
         raise RecordNotFound(record_id)  # pragma: no cover - a record always starts with its logging event
 
     def _same_or_refuse(self, record_id: UUID, kind: Kind, key: str, values: dict) -> None:
@@ -307,7 +372,7 @@ class Ledger(Application):
         record, holder = self._holder(record_id)
         now = record.fields()
         now["organisation"] = getattr(record, "organisation", None) or holder.organisation
-        if given != dump_action(record.kind, key, now):
+        if given != dump_action(self.kind_of(record, holder)[0], key, now):
             raise KeyReused(record_id, key, stored, given)
 
     def _exists(self, record_id: UUID) -> bool:
@@ -337,9 +402,10 @@ class Ledger(Application):
                 expected_version: int | None = None) -> int:
         """Correct fields of a record; answers the record's new version (see ``record_version``)."""
         def change(record, holder):
-            values = load_changes(record.kind, changes)
+            kind, template = self.kind_of(record, holder)
+            values = load_changes(kind, changes, template)
             if holder is record:
-                holder.correct(values, reason, who)
+                holder.correct(values, reason, who, kind)
             else:
                 holder.correct_fact(record_id, values, reason, who)
         who = actor or default_actor()
@@ -401,12 +467,13 @@ class Ledger(Application):
     # --- reading ---
     def get(self, record_id: UUID) -> dict:
         record, holder = self._holder(record_id)
-        out = {"id": str(record_id), "version": record_version(record, holder), "kind": record.kind.key,
+        kind, template = self.kind_of(record, holder)
+        out = {"id": str(record_id), "version": record_version(record, holder), "kind": kind.key,
                "event": record.kind_event, "retracted": record.retracted,
                "retraction_reason": record.retraction_reason, "logged_by": record.logged_by}
         values = record.fields()
         values["organisation"] = getattr(record, "organisation", None) or holder.organisation
-        out.update(dump_action(record.kind, record.key, values))
+        out.update(dump_action(kind, record.key, values, template))
         return out
 
     def history(self, record_id: UUID) -> list[dict]:
@@ -454,9 +521,14 @@ class Ledger(Application):
         """Every record's current values, in the order records were first logged (one pass over the log)."""
         records: dict[UUID, dict] = {}
         organisations: dict[UUID, str] = {}
+        memo: dict = {}
         for _pos, event in self.iter_events():
             if isinstance(event, (Action.Logged,)):
-                kind = KINDS_BY_EVENT[type(event).__name__]
+                kind = KINDS_BY_EVENT.get(type(event).__name__)
+                if kind is None:  # an office's own kind
+                    kind = self._payload_template({"organisation": event.organisation,
+                                                   "occurred_on": event.occurred_on.isoformat()}, memo)\
+                        .kinds_by_key.get(event.kind_key) or self._declared_kind(event.kind_key)
                 values = {k: getattr(event, k) for k in EVENT_FIELDS}
                 values.update(event.facts, organisation=event.organisation)
                 records[event.originator_id] = {"kind": kind, "key": event.key, "values": values,
@@ -495,6 +567,7 @@ class Ledger(Application):
         errors: list[LineError] = []
         seen: dict[str, int] = {}
         contents: dict[str, int] = {}  # content digest → lines of that content so far (key-less lines)
+        templates: dict = {}  # (organisation, year) → the template its lines are checked with
         count = 0
         for number, line in enumerate(lines, start=1):
             if not line.strip():
@@ -506,7 +579,7 @@ class Ledger(Application):
                 errors.append(LineError(number, {"_line": [f"不是合法的 JSON / not valid JSON: {e.msg}"]}))
                 continue
             try:
-                kind, key, values = load_action(payload)
+                kind, key, values = load_action(payload, self._payload_template(payload, templates))
             except InvalidInput as e:
                 errors.append(LineError(number, e.messages))
                 continue

@@ -9,11 +9,13 @@ from __future__ import annotations
 import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from functools import lru_cache
 
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate, validates_schema
 
-from domain.catalogue import APPROX_MARKERS, COMMON_FIELDS, KINDS, KINDS_BY_KEY, THEMES, Field, Kind
+import threading
+
+from domain.kinds import APPROX_MARKERS, COMMON_FIELDS, PREFIX_MARKERS, SUFFIX_MARKERS, Field, Kind
+from domain.template import Template, default_template
 from domain.uscc import uscc_problem
 
 MIN_DATE = date(1949, 10, 1)
@@ -99,6 +101,11 @@ def _errors(**extra) -> dict:
     return {"required": REQUIRED, "null": NULL, **extra}
 
 
+_PREFIX = "|".join(PREFIX_MARKERS)
+_SUFFIX = "|".join(SUFFIX_MARKERS)
+_MEASURE_TEXT = re.compile(rf"\s*({_PREFIX})?\s*([0-9]+(?:\.[0-9]+)?)\s*({_SUFFIX})?\s*")
+
+
 class Measure(fields.Field):
     """A number with an optional approximation marker (余/多/近).
 
@@ -107,8 +114,8 @@ class Measure(fields.Field):
     """
 
     default_error_messages = {
-        "invalid": "应为数字，可带“余/多/近” / must be a number, optionally with 余/多/近",
-        "approx": "约数标记只能是 余、多 或 近 / the approximation marker must be 余, 多 or 近",
+        "invalid": "应为数字，可带“余/多/近/约/以上/左右” / must be a number, optionally with 余/多/近/约/以上/左右",
+        "approx": "约数标记只能是 余、多、近、约、以上 或 左右 / the approximation marker must be 余, 多, 近, 约, 以上 or 左右",
         "range": "超出允许范围（{min} – {max}）/ out of range ({min} – {max})",
         "integer": "应为整数 / must be a whole number",
         "places": "金额最多两位小数 / at most two decimal places",
@@ -130,10 +137,10 @@ class Measure(fields.Field):
         """The text forms this measure takes ("1000", "1000余", "近300000"), for the spec."""
         if not self.allow_approx:
             return rf"^\s*{self.number_pattern()}\s*$"
-        return rf"^\s*(近)?\s*{self.number_pattern()}\s*(余|多)?\s*$"
+        return rf"^\s*({_PREFIX})?\s*{self.number_pattern()}\s*({_SUFFIX})?\s*$"
 
     def _parse_text(self, text: str):
-        m = re.fullmatch(r"\s*(近)?\s*([0-9]+(?:\.[0-9]+)?)\s*(余|多)?\s*", text)
+        m = _MEASURE_TEXT.fullmatch(text)
         if not m:
             raise self.make_error("invalid")
         marker = m.group(1) or m.group(3)
@@ -237,18 +244,69 @@ def _meta(f: Field) -> dict:
     return meta
 
 
-def _choices_for(f: Field) -> dict[str, tuple[str, str]]:
+def _choices_for(f: Field, template: Template) -> dict[str, tuple[str, str]]:
     if f.choices is not None:
         return f.choices
     if f.name == "theme":
-        return THEMES
+        return template.themes
     if f.name == "target_kind":
-        return {k.key: (k.zh, k.en) for k in KINDS if k.key not in ("problem", "target")}
+        meta = set(template.role_kinds("problems")) | set(template.role_kinds("plans"))
+        return {k.key: (k.zh, k.en) for k in template.kinds if k.key not in meta}
+    if f.name == "section":
+        return {s.key: (s.title, s.title_en or s.title) for s in template.work_sections}
     raise KeyError(f.name)
 
 
-def make_field(f: Field) -> fields.Field:
-    """The marshmallow field for one catalogue field."""
+NAMED_MEASURE_TEXT = re.compile(rf"\s*(?P<name>[^0-9约近]+?)\s*(?P<pre>{_PREFIX})?\s*(?P<value>[0-9]+(?:\.[0-9]+)?)"
+                                rf"\s*(?P<post>{_SUFFIX})?\s*(?P<unit>[^\s0-9]*)\s*")
+
+
+class NamedMeasure(fields.Field):
+    """One named measure of a record: {name, value, unit, approx}, or its text "总投资 4.72 亿元"."""
+
+    default_error_messages = {
+        "invalid": "应为“名称 数值 单位”，如“总投资 4.72 亿元” / must be name, value and unit, e.g. 总投资 4.72 亿元",
+        "name": "计量名称应为 1 到 40 字 / a measure's name has 1 to 40 characters",
+        "unit": "单位最多 10 字 / a unit has at most 10 characters",
+        "approx": Measure.default_error_messages["approx"],
+        "range": "数值超出允许范围 / the value is out of range",
+    }
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str):
+            m = NAMED_MEASURE_TEXT.fullmatch(value)
+            if not m:
+                raise self.make_error("invalid")
+            value = {"name": m.group("name"), "value": m.group("value"), "unit": m.group("unit") or "",
+                     "approx": m.group("pre") or m.group("post")}
+        if not isinstance(value, dict) or set(value) - {"name", "value", "unit", "approx"} or "value" not in value:
+            raise self.make_error("invalid")
+        name, unit, marker = value.get("name"), value.get("unit") or "", value.get("approx")
+        if not isinstance(name, str) or not 1 <= len(name.strip()) <= 40 or CONTROL_CHARACTERS.search(name):
+            raise self.make_error("name")
+        if not isinstance(unit, str) or len(unit) > 10 or CONTROL_CHARACTERS.search(unit):
+            raise self.make_error("unit")
+        if marker is not None and marker not in APPROX_MARKERS:
+            raise self.make_error("approx")
+        raw = value["value"]
+        if isinstance(raw, bool):
+            raise self.make_error("invalid")
+        try:
+            number = Decimal(str(raw).strip())
+        except (InvalidOperation, ValueError):
+            raise self.make_error("invalid") from None
+        if not number.is_finite() or number < 0 or number > MONEY_MAX:
+            raise self.make_error("range")
+        return {"name": name.strip(), "value": str(number.normalize()) if number == number.to_integral_value()
+                else str(number), "unit": unit.strip(), "approx": marker}
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return value
+
+
+def make_field(f: Field, template: Template | None = None) -> fields.Field:
+    """The marshmallow field for one field of a kind (choices of theme/target_kind from ``template``)."""
+    template = template or default_template()
     common = dict(required=f.required, error_messages=_errors(), metadata=_meta(f))
     if not f.required:
         common["load_default"] = None
@@ -267,8 +325,12 @@ def make_field(f: Field) -> fields.Field:
         common["metadata"]["pattern"] = DATE_PATTERN
         return fields.Date(validate=rng, error_messages=_errors(invalid="日期格式应为 2020-05-12 / a date like 2020-05-12"),
                            **{k: v for k, v in common.items() if k != "error_messages"})
+    if f.type == "measures":
+        common["metadata"]["type"] = "measures"
+        return fields.List(NamedMeasure(), validate=validate.Length(max=50, error="最多 50 项 / at most 50"),
+                           **{**common, "error_messages": _errors(invalid=NOT_LIST)})
     if f.type == "choice":
-        choices = _choices_for(f)
+        choices = _choices_for(f, template)
         common["metadata"]["choices"] = {k: {"zh": zh, "en": en} for k, (zh, en) in choices.items()}
         common["error_messages"] = _errors(invalid=NOT_TEXT)
         return fields.String(validate=validate.OneOf(
@@ -319,34 +381,57 @@ class ActionSchemaBase(Schema):
                 raise ValidationError(NULL, name)
 
 
-@lru_cache(maxsize=None)
-def schema_class(kind_key: str) -> type[Schema]:
-    kind = KINDS_BY_KEY[kind_key]
+_schemas: dict[tuple, Schema] = {}
+_schemas_lock = threading.Lock()
+
+
+def schema_class(kind: Kind, template: Template | None = None) -> type[Schema]:
+    template = template or default_template()
     attrs: dict = {"KIND": kind}
     for f in COMMON_FIELDS + kind.fields:
-        attrs[f.name] = make_field(f)
-    return type(f"{kind.event}Schema", (ActionSchemaBase,), attrs)
+        attrs[f.name] = make_field(f, template)
+    return type(f"{kind.event if kind.builtin else kind.key.title().replace('_', '')}Schema",
+                (ActionSchemaBase,), attrs)
 
 
-@lru_cache(maxsize=None)
-def schema_for(kind_key: str, partial: bool = False) -> Schema:
-    """One schema instance per kind, made once: building a marshmallow schema costs more than a load,
-    and these keep no per-call state (no context), so threads share them safely."""
-    return schema_class(kind_key)(partial=partial)
+def schema_for(kind: Kind | str, partial: bool = False, template: Template | None = None) -> Schema:
+    """One schema instance per kind of a template, made once: building a marshmallow schema costs more
+    than a load, and these keep no per-call state (no context), so threads share them safely."""
+    template = template or default_template()
+    if isinstance(kind, str):
+        kind = template.kind(kind)
+    key = (kind, partial, template.digest)
+    found = _schemas.get(key)
+    if found is None:
+        found = schema_class(kind, template)(partial=partial)
+        with _schemas_lock:
+            _schemas[key] = found
+    return found
 
 
-def load_action(payload) -> tuple[Kind, str | None, dict]:
-    """Validate one action's JSON: (kind, idempotency key or None, field values)."""
+def kind_in(template: Template, payload) -> Kind:
+    """The kind a payload names, from the template: unknown kinds are refused by name."""
+    kind_key = payload.get("kind")
+    if not isinstance(kind_key, str) or kind_key not in template.kinds_by_key:  # {"kind": {}} is no kind (was a 500)
+        known = default_template().kinds_by_key
+        if isinstance(kind_key, str) and kind_key in known:
+            raise InvalidInput({"kind": [f"所用模板“{template.name}”中没有类型 {kind_key} / the template "
+                                         f"{template.name} in use has no kind {kind_key!r}"]})
+        raise InvalidInput({"kind": [f"未知类型 / unknown kind: {kind_key!r}"]})
+    return template.kind(kind_key)
+
+
+def load_action(payload, template: Template | None = None) -> tuple[Kind, str | None, dict]:
+    """Validate one action's JSON: (kind, idempotency key or None, field values), with the kinds of
+    ``template`` (the one the record's organisation uses for its year; the built-in one by default)."""
+    template = template or default_template()
     if not isinstance(payload, dict):
         raise InvalidInput({"_schema": ["应为 JSON 对象 / must be a JSON object"]})
-    kind_key = payload.get("kind")
-    if not isinstance(kind_key, str) or kind_key not in KINDS_BY_KEY:  # {"kind": {}} is no kind (was a 500)
-        raise InvalidInput({"kind": [f"未知类型 / unknown kind: {kind_key!r}"]})
+    kind = kind_in(template, payload)
     try:
-        data = schema_for(kind_key).load(payload)
+        data = schema_for(kind, template=template).load(payload)
     except ValidationError as e:
         raise InvalidInput(e.messages) from None
-    kind = KINDS_BY_KEY[kind_key]
     data.pop("kind")
     key = data.pop("key")
     for name in ("organisation", "title", "notes", "chamber"):
@@ -357,11 +442,11 @@ def load_action(payload) -> tuple[Kind, str | None, dict]:
     return kind, key, data
 
 
-def load_changes(kind: Kind, payload) -> dict:
+def load_changes(kind: Kind, payload, template: Template | None = None) -> dict:
     """Validate a correction's changed fields (a partial record of the same kind)."""
     if not isinstance(payload, dict) or not payload:
         raise InvalidInput({"changes": ["请至少修改一个字段 / change at least one field"]})
-    schema = schema_for(kind.key, partial=True)
+    schema = schema_for(kind, partial=True, template=template)
     try:
         data = schema.load({**payload, "kind": kind.key})
     except ValidationError as e:
@@ -381,9 +466,9 @@ def load_changes(kind: Kind, payload) -> dict:
     return changes
 
 
-def dump_action(kind: Kind, key: str, values: dict) -> dict:
+def dump_action(kind: Kind, key: str, values: dict, template: Template | None = None) -> dict:
     """The JSON of one action as ``load_action`` takes it (export, API answers)."""
-    schema = schema_for(kind.key)
+    schema = schema_for(kind, template=template)
     out = {"kind": kind.key, "key": key}
     for name, fld in schema.fields.items():
         if name in ("kind", "key"):
@@ -398,11 +483,13 @@ def dump_action(kind: Kind, key: str, values: dict) -> dict:
     return out
 
 
-def catalogue() -> list[dict]:
-    """Every kind with its fields, types, units and labels, read from the schemas themselves."""
+def catalogue(template: Template | None = None) -> list[dict]:
+    """Every kind of a template with its fields, types, units and labels, read from the schemas themselves."""
+    template = template or default_template()
+    themes = template.themes
     out = []
-    for kind in KINDS:
-        schema = schema_for(kind.key)
+    for kind in template.kinds:
+        schema = schema_for(kind, template=template)
         flds = []
         for name, fld in schema.fields.items():
             meta = dict(fld.metadata)
@@ -414,6 +501,6 @@ def catalogue() -> list[dict]:
                 **{k: v for k, v in meta.items() if v not in ("", None)},
             })
         out.append({"kind": kind.key, "event": kind.event, "zh": kind.zh, "en": kind.en,
-                    "theme": kind.theme, "theme_zh": THEMES[kind.theme][0], "theme_en": THEMES[kind.theme][1],
+                    "theme": kind.theme, "theme_zh": themes[kind.theme][0], "theme_en": themes[kind.theme][1],
                     "aggregate": kind.aggregate, "fields": flds})
     return out

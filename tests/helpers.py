@@ -57,6 +57,8 @@ def sample_value(kind_key: str, f: Field) -> Any:
         if f.name == "chamber":
             return "武汉市东西湖区湖北商会"
         return f"{f.zh}示例"
+    if f.type == "measures":
+        return [{"name": "总投资", "value": "4.72", "unit": "亿元", "approx": None}]
     raise AssertionError(f"no sample for field type {f.type}")
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from flask_smorest import Api
 
 from api.rest.endpoints import SCHEMA_NAMES
-from domain.catalogue import APPROX_MARKERS
+from domain.catalogue import APPROX_MARKERS, KINDS_BY_KEY
 from service.schemas import Measure, schema_class
 
 BEARER = "bearerAuth"
@@ -62,7 +62,7 @@ def _catalogue_properties(converter, field, ret=None, **kwargs) -> dict:
 
 def _register_kind_schemas(api: Api) -> None:
     for key, name in SCHEMA_NAMES.items():
-        api.spec.components.schema(name, schema=schema_class(key))
+        api.spec.components.schema(name, schema=schema_class(KINDS_BY_KEY[key]))
         props = api.spec.components.schemas[name].get("properties", {})
         if "kind" in props:
             props["kind"]["enum"] = [key]

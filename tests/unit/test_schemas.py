@@ -56,11 +56,11 @@ def bad_values(kind_key: str, name: str) -> list[tuple[str, object]]:
     cases: list[tuple[str, object]] = []
     if f.type == "count":
         cases += [("words", "很多"), ("negative", -1), ("fraction", 1.5), ("fraction-text", "2.5余"),
-                  ("boolean", True), ("bad-marker", {"value": 5, "approx": "约"}),
+                  ("boolean", True), ("bad-marker", {"value": 5, "approx": "大约"}),
                   ("extra-key", {"value": 5, "unit": "家"}), ("list", [5]), ("too-big", 10**10)]
     elif f.type == "money":
         cases += [("words", "三十万"), ("negative", "-1"), ("three-decimals", "1.234"),
-                  ("three-decimals-number", 0.125), ("boolean", False), ("bad-marker", {"value": 5, "approx": "约"})]
+                  ("three-decimals-number", 0.125), ("boolean", False), ("bad-marker", {"value": 5, "approx": "大约"})]
     elif f.type == "integer":
         cases += [("words", "明年"), ("below-range", f.minimum - 1), ("above-range", f.maximum + 1),
                   ("fraction", 2021.5), ("boolean", True)]
@@ -74,6 +74,12 @@ def bad_values(kind_key: str, name: str) -> list[tuple[str, object]]:
         cases += [("number", 42), ("too-long", "字" * (limit + 1)), ("list", ["甲"])]
         if f.required:
             cases += [("empty", ""), ("blank", "   ")]
+    elif f.type == "measures":
+        cases += [("not-a-list", "总投资 4.72 亿元"), ("no-number", ["总投资很多"]), ("nameless", [{"value": 5}]),
+                  ("negative", [{"name": "总投资", "value": -1}]), ("bad-marker", [{"name": "项目", "value": 2,
+                                                                                   "approx": "大约"}]),
+                  ("extra-key", [{"name": "项目", "value": 2, "colour": "红"}]), ("boolean", [{"name": "项目",
+                                                                                           "value": True}])]
     else:  # pragma: no cover - a new field type needs its bad values here
         raise AssertionError(f"no bad values for type {f.type}")
     if f.required:
@@ -169,6 +175,8 @@ def test_a_full_payload_of_every_kind_is_taken_with_typed_values(kind_key):
             assert isinstance(value["value"], Decimal)
         elif f.type == "integer":
             assert value == 2021
+        elif f.type == "measures":
+            assert value == [{"name": "总投资", "value": "4.72", "unit": "亿元", "approx": None}]
         else:
             assert isinstance(value, str) and value
 
@@ -342,7 +350,7 @@ def test_money_is_taken_as_yuan_with_two_decimals(raw, expected):
     (-1, "范围"),
     (-0.01, "范围"),
     ("30万", "数字"),
-    ("约300", "数字"),
+    ("大约300", "数字"),
     ("1e20", "数字"),
     (float("nan"), "数字"),
 ])
@@ -361,7 +369,7 @@ def test_bad_money_is_refused_with_the_reason(raw, message):
     ("余1000", "must be a number"),
     (True, "must be a number"),
     ({"approx": "余"}, "must be a number"),
-    ({"value": 5, "approx": "约"}, "must be 余, 多 or 近"),
+    ({"value": 5, "approx": "大约"}, "must be 余, 多, 近, 约, 以上 or 左右"),
 ])
 def test_bad_counts_are_refused_with_the_reason(raw, message):
     error = refusal(valid_payload("job_fair", posts=raw))
@@ -445,7 +453,7 @@ def test_the_catalogue_describes_every_field_in_both_languages():
         for fld in k["fields"]:
             assert fld["zh"] and fld["en"], (k["kind"], fld["name"])
             if fld["type"] in ("count", "money"):
-                assert fld["approx_markers"] == ["余", "多", "近"]
+                assert fld["approx_markers"] == ["余", "多", "近", "约", "以上", "左右"]
             if fld["type"] == "choice":
                 assert fld["choices"], (k["kind"], fld["name"])
                 for label in fld["choices"].values():
