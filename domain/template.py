@@ -26,6 +26,8 @@ Figures (``agg``):
   each             one figure per record, for each of ``measures``
   change           ``of`` this year minus ``of`` the year before (``mode: pct`` for the change in %)
   share            ``of`` as a percentage of ``over``
+Wording: ``{v}`` is the value written the Chinese way with its unit, ``{level}`` the template's level
+(全县), ``{titles}`` up to three titles of the records behind a one-kind figure (“A”、“B”等).
 ``year_offset: -1`` computes a figure for the year before. ``incomplete: true`` writes
 "据不完全统计，" before its sentence.
 """
@@ -54,7 +56,7 @@ AGGREGATES = ("action", "chamber", "enterprise")
 KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 FIGURE_KEY = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$")
 NAME = re.compile(r"^[\w\-\u4e00-\u9fff（）()·]{1,60}$")
-PLACEHOLDERS = {"figure": {"v"}, "each": {"v", "firm", "title"},
+PLACEHOLDERS = {"figure": {"v", "level", "titles"}, "each": {"v", "firm", "title", "level"},
                 "title": {"organisation", "year", "level"}, "intro": {"organisation", "year", "count", "level"},
                 "work": {"year", "level"}, "problems": {"year", "level"}, "plans": {"year", "next_year", "level"}}
 MONEY_UNITS = {"元": 1, "万元": 10_000, "亿元": 100_000_000}

@@ -17,10 +17,15 @@ def _plain(number: Decimal) -> str:
 
 
 def _wrap(number_text: str, unit: str, approx: str | None) -> str:
-    if approx == "近":
-        return f"近 {number_text} {unit}".rstrip()
+    """近 300 万元、约 300 人; 1000 余册、20 多家; 100 家以上、50 人左右; 12.5%."""
+    if unit == "%":
+        return f"{'约 ' if approx else ''}{number_text}%"
+    if approx in ("近", "约"):
+        return f"{approx} {number_text} {unit}".rstrip()
     if approx in ("余", "多"):
         return f"{number_text} {approx}{unit}"
+    if approx in ("以上", "左右"):
+        return f"{number_text} {unit}{approx}".replace("  ", " ")
     return f"{number_text} {unit}".rstrip()
 
 

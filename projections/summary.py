@@ -276,9 +276,13 @@ def all_values(template: Template, rows: list[Row], stock_rows: list[Row], year:
     values.extend(derived.values())
     values.sort(key=lambda v: order[v.figure.key])
     for v in values:
-        phrase = v.figure.text.format(v=v.text, firm="", title="", level=template.level)
-        v.phrase = (INCOMPLETE + phrase) if v.figure.incomplete else phrase
+        v.phrase = wording(v, template)
     return values
+
+
+def wording(v: Value, template: Template, titles: str = "") -> str:
+    phrase = v.figure.text.format(v=v.text, firm="", title="", level=template.level, titles=titles)
+    return (INCOMPLETE + phrase) if v.figure.incomplete else phrase
 
 
 # --- the narrative ------------------------------------------------------------------------------
@@ -290,30 +294,20 @@ def _titles(rows: list[Row], quoted: bool = True) -> str:
     return "、".join(names) + ("等" if len(rows) > 3 else "")
 
 
-def _phrases(values: list[Value]) -> list[str]:
+def _kind_sentence(kind, rows: list[Row], values: list[Value], template: Template) -> str | None:
+    """One kind's sentence: its figures' wording (its plain count first), joined; a figure's
+    ``{titles}`` names up to three of the records. None when none of its figures has a value: the
+    kind then joins the section's closing sentence."""
+    live = [v for v in values if not v.is_zero]
+    live.sort(key=lambda v: not (v.figure.agg == "count" and not v.figure.where))
     phrases: list[str] = []
-    for v in values:
-        if v.is_zero:
-            continue
-        if phrases and v.phrase.startswith("增加到"):
-            phrases[-1] += v.phrase
+    for v in live:
+        phrase = wording(v, template, _titles(rows))
+        if phrases and phrase.startswith("增加到"):
+            phrases[-1] += phrase
         else:
-            phrases.append(v.phrase)
-    return phrases
-
-
-def _kind_sentence(kind, rows: list[Row], values: list[Value]) -> str | None:
-    """One kind's sentence: up to three titles, 等 N 场 (its count figure), then its other figures.
-    None when none of its figures has a value: the kind then joins the section's closing sentence."""
-    counts = [v for v in values if v.figure.agg == "count" and not v.figure.where and not v.is_zero]
-    phrases = _phrases([v for v in values if v not in counts])
-    if counts:
-        lead = f"开展{_titles(rows)}{kind.narrative_zh} {counts[0].text}"
-    elif phrases:
-        lead = _titles(rows, quoted=False)
-    else:
-        return None
-    return "，".join([lead, *phrases]) + "。"
+            phrases.append(phrase)
+    return "，".join(phrases) + "。" if phrases else None
 
 
 def _others_sentence(kinds_rows: list[tuple[Any, list[Row]]]) -> str:
@@ -346,7 +340,7 @@ def section_text(template: Template, section_key: str, rows: list[Row], values: 
         krows = [r for r in rows if r.kind == kind.key]
         if not krows:
             continue
-        sentence = _kind_sentence(kind, krows, [v for v in single if v.figure.kinds == (kind.key,)])
+        sentence = _kind_sentence(kind, krows, [v for v in single if v.figure.kinds == (kind.key,)], template)
         if sentence:
             sentences.append(sentence)
         else:

@@ -397,6 +397,15 @@ def user_ensure_admin() -> None:
         click.echo(f"admin login: {made[0]} / {made[1]}")
 
 
+def _register() -> None:
+    from scripts.cli_templates import template
+
+    cli.add_command(template)
+
+
+_register()
+
+
 def main() -> None:
     cli()
 
