@@ -8,11 +8,28 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from marshmallow import EXCLUDE, INCLUDE, RAISE, Schema, ValidationError, fields, post_dump, validate, validates
+from marshmallow import (
+    EXCLUDE,
+    INCLUDE,
+    RAISE,
+    Schema,
+    ValidationError,
+    fields,
+    post_dump,
+    validate,
+    validates,
+)
 
 from domain.catalogue import KINDS, THEMES
 from service.schemas import (
-    FILLED_TEXT_PATTERN, NOT_INTEGER, NOT_OBJECT, NOT_TEXT, NULL, REQUIRED, UNKNOWN, NoControlCharacters,
+    FILLED_TEXT_PATTERN,
+    NOT_INTEGER,
+    NOT_OBJECT,
+    NOT_TEXT,
+    NULL,
+    REQUIRED,
+    UNKNOWN,
+    NoControlCharacters,
 )
 
 MAX_PAGE_SIZE = 200
@@ -260,7 +277,7 @@ class FigureSchema(Plain):
     label_en = fields.String()
     value = fields.String(required=True, metadata={"description": "a whole number or decimal, as text"})
     unit = fields.String()
-    approx = fields.String(allow_none=True, metadata={"description": "余, 多 or 近 when approximate"})
+    approx = fields.String(allow_none=True, metadata={"description": "余, 多, 近, 约, 以上 or 左右 when approximate"})
     text = fields.String(metadata={"description": "the value written the Chinese way, with its unit"})
     phrase = fields.String()
     event_ids = fields.List(fields.Integer(), required=True,
@@ -297,6 +314,7 @@ class SummarySchema(PassThrough):
     as_of = fields.String(allow_none=True)
     position = fields.Integer(metadata={"description": "the last event the summary includes"})
     intro = fields.String()
+    template = fields.Dict(metadata={"description": "the template the summary was made with: {name, digest}"})
     sections = fields.List(fields.Nested(SectionSchema), required=True)
     targets = fields.List(fields.Nested(TargetSchema))
     seal = fields.Raw(allow_none=True, metadata={"description": "the year's seal once it is closed"})

@@ -16,8 +16,6 @@ from domain.errors import InvalidChange, RecordRetracted
 from domain.kinds import COMMON_NAMES, GENERIC_EVENT
 
 
-
-
 def check_reason(reason: str) -> str:
     if not isinstance(reason, str) or not reason.strip():
         raise InvalidChange("a reason is required")

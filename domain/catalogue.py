@@ -7,7 +7,14 @@ resolved by the ledger for the organisation and year of a record.
 """
 from __future__ import annotations
 
-from domain.kinds import APPROX_MARKERS, COMMON_FIELDS, COMMON_NAMES, GENERIC_EVENT, Field, Kind
+from domain.kinds import (
+    APPROX_MARKERS,
+    COMMON_FIELDS,
+    COMMON_NAMES,
+    GENERIC_EVENT,
+    Field,
+    Kind,
+)
 from domain.template import default_template
 
 __all__ = ["APPROX_MARKERS", "COMMON_FIELDS", "COMMON_NAMES", "GENERIC_EVENT", "Field", "Kind", "KINDS",

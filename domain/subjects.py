@@ -16,7 +16,13 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
-from domain.actions import COMMON_NAMES, RecordFields, apply_changes, check_reason, effective_changes
+from domain.actions import (
+    COMMON_NAMES,
+    RecordFields,
+    apply_changes,
+    check_reason,
+    effective_changes,
+)
 from domain.catalogue import Kind
 from domain.errors import InvalidChange, RecordNotFound, RecordRetracted
 

@@ -44,7 +44,14 @@ from typing import Any
 
 import yaml
 
-from domain.kinds import COMMON_NAMES, FIELD_TYPES, GENERIC_EVENT, MEASURE_TYPES, Field, Kind
+from domain.kinds import (
+    COMMON_NAMES,
+    FIELD_TYPES,
+    GENERIC_EVENT,
+    MEASURE_TYPES,
+    Field,
+    Kind,
+)
 
 FORMAT = "taizhang-template/1"
 DEFAULT_NAME = "default"
@@ -463,9 +470,11 @@ def check_figure(f: dict, section_keys: set[str], kinds: dict[str, Kind], figure
             own_kinds.append(kinds[k])
 
     def field_of_all(name: str, entry: str, numeric: bool = False, ftype: str | None = None) -> None:
+        if name in COMMON_NAMES:
+            if numeric or ftype:
+                c.bad(f"{where}.{entry}", f"{name} 是通用字段，不是数值字段", f"{name} is a common field, not a number")
+            return
         for kd in own_kinds:
-            if name in COMMON_NAMES:
-                continue
             if not kd.has_field(name):
                 c.bad(f"{where}.{entry}", f"类型 {kd.key} 没有字段 {name}", f"kind {kd.key} has no field {name}")
             elif numeric and kd.field(name).type not in MEASURE_TYPES:

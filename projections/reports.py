@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
 
+from projections import templates as template_views
 from projections.chain import Chain, link, raw_rows, verify
 from projections.faults import storage_fault
 from projections.summary import build_summary, difference, figure_index
@@ -120,6 +121,20 @@ class Reports:
                 raise  # a cache that cannot be written (disk full, read-only) is only a cache
         self._remember((organisation, year, position), body)
         return self._summary_at(organisation, year, position)
+
+    def preview(self, template: Any, year: int, organisation: str | None = None) -> dict:
+        """The year's summary as it would read with ``template`` (an editor's preview: nothing stored)."""
+        self.catch_up()
+        organisation = organisation or self.default_organisation() or ""
+        return build_summary(self.store.db, organisation, year, self.store.position, None, template=template)
+
+    def templates(self) -> list[dict]:
+        self.catch_up()
+        return template_views.templates(self.store.db)
+
+    def template_revisions(self, name: str) -> list[dict]:
+        self.catch_up()
+        return template_views.revisions(self.store.db, name)
 
     def _remember(self, key: tuple[str, int, int], body: dict) -> None:
         """Keep a few parsed summaries: a read after catch-up then costs no parsing, only a copy."""

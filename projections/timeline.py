@@ -1,7 +1,7 @@
 """The audit timeline in an auditor's words: one row per user action, the store's bookkeeping inside it.
 
-A user does four things to the ledger: logs a record (登记), corrects it (更正), retracts it (撤销) and
-seals a year (封存年度). Each is one stored event with its actor — but some are saved together with
+A user does five things to the ledger: logs a record (登记), corrects it (更正), retracts it (撤销),
+seals a year (封存年度) and defines, revises or chooses a summary template (模板). Each is one stored event with its actor — but some are saved together with
 events that are only the store's bookkeeping and mean nothing to a reader on their own:
 
 - ``Registered`` (a chamber or an enterprise seen for the first time) is saved with, and just before,
@@ -24,11 +24,12 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-BOOKKEEPING = ("Registered", "Made", "Opened")
+BOOKKEEPING = ("Registered", "Made", "Opened", "Started")
 CORRECTIONS = ("Corrected", "FactCorrected")
 RETRACTIONS = ("Retracted", "FactRetracted")
 CLOSES = ("Closed",)
-ACTIONS = ("log", "correct", "retract", "close")
+TEMPLATES = ("Defined", "Revised", "Chosen")  # a template defined or revised, or chosen for a year
+ACTIONS = ("log", "correct", "retract", "close", "template")
 WINDOW = 16  # an action and its bookkeeping are saved in one transaction: neighbours in the log
 
 
@@ -47,6 +48,8 @@ def action_of(event: str | None) -> str | None:
         return "retract"
     if event in CLOSES:
         return "close"
+    if event in TEMPLATES:
+        return "template"
     return "log"
 
 
@@ -58,8 +61,10 @@ def action_condition(action: str | None, alias: str = "e") -> str:
         return f"{alias}.event IN {_in(RETRACTIONS)}"
     if action == "close":
         return f"{alias}.event IN {_in(CLOSES)}"
+    if action == "template":
+        return f"{alias}.event IN {_in(TEMPLATES)}"
     if action == "log":
-        return f"{alias}.event NOT IN {_in(BOOKKEEPING + CORRECTIONS + RETRACTIONS + CLOSES)}"
+        return f"{alias}.event NOT IN {_in(BOOKKEEPING + CORRECTIONS + RETRACTIONS + CLOSES + TEMPLATES)}"
     return f"{alias}.event NOT IN {_in(BOOKKEEPING)}"
 
 
@@ -102,9 +107,12 @@ def action_page(db: Any, where: list[str], params: list, *, action: str | None =
     page = max(int(page), 1)
     rows = [dict(r) for r in db.query(
         f"SELECT e.*, r.title AS title, r.id IS NOT NULL AS is_record, c.hash AS hash, "
-        f"s.organisation AS sealed_organisation, s.year AS sealed_year "
+        f"s.organisation AS sealed_organisation, s.year AS sealed_year, "
+        f"COALESCE(t.name, tc.template) AS template_name, t.version AS template_version, "
+        f"tc.organisation AS chosen_organisation, tc.year AS chosen_year "
         f"FROM events e LEFT JOIN records r ON r.id = e.record_id LEFT JOIN chain c ON c.position = e.position "
-        f"LEFT JOIN seals s ON s.event_position = e.position {clause} "
+        f"LEFT JOIN seals s ON s.event_position = e.position LEFT JOIN templates t ON t.position = e.position "
+        f"LEFT JOIN template_choices tc ON tc.position = e.position {clause} "
         f"ORDER BY e.position {'ASC' if ascending else 'DESC'} LIMIT ? OFFSET ?",
         [*params, size, (page - 1) * size])]
     attached: dict[int, list[dict]] = {}

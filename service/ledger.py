@@ -30,7 +30,12 @@ from domain.catalogue import KINDS_BY_EVENT, KINDS_BY_KEY, Kind
 from domain.errors import ConflictError, KeyReused, RecordNotFound
 from domain.subjects import SUBJECT_CLASSES, Entry
 from domain.template import DEFAULT_NAME, Template, default_template, parse
-from domain.template_log import SummaryTemplate, TemplateChoices, choices_id, template_id
+from domain.template_log import (
+    SummaryTemplate,
+    TemplateChoices,
+    choices_id,
+    template_id,
+)
 from domain.years import Year, YearAlreadyClosed, seal_hmac
 from service.schemas import InvalidInput, dump_action, load_action, load_changes
 

@@ -7,14 +7,27 @@ takes is the same for the CLI's import, the API and the forms; ``dump_action`` w
 from __future__ import annotations
 
 import re
+import threading
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import (
+    RAISE,
+    Schema,
+    ValidationError,
+    fields,
+    validate,
+    validates_schema,
+)
 
-import threading
-
-from domain.kinds import APPROX_MARKERS, COMMON_FIELDS, PREFIX_MARKERS, SUFFIX_MARKERS, Field, Kind
+from domain.kinds import (
+    APPROX_MARKERS,
+    COMMON_FIELDS,
+    PREFIX_MARKERS,
+    SUFFIX_MARKERS,
+    Field,
+    Kind,
+)
 from domain.template import Template, default_template
 from domain.uscc import uscc_problem
 

@@ -11,11 +11,24 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
 from domain.errors import ConflictError, InvalidChange
-from domain.template import DEFAULT_NAME, Template, TemplateInvalid, check_revision, default_template, digest_of, parse
-from domain.template_log import SummaryTemplate, TemplateChoices, choices_id, template_id
+from domain.template import (
+    DEFAULT_NAME,
+    Template,
+    TemplateInvalid,
+    check_revision,
+    default_template,
+    digest_of,
+    parse,
+)
+from domain.template_log import (
+    SummaryTemplate,
+    TemplateChoices,
+    choices_id,
+    template_id,
+)
 
 __all__ = ["TemplateInvalid", "TemplateNotFound", "import_template", "choose_template", "export_template",
-           "check_template"]
+           "check_template", "preview"]
 
 
 class TemplateNotFound(LookupError):
@@ -99,6 +112,11 @@ def choose_template(ledger: Any, organisation: str, year: int, name: str, actor:
     choices.choose(int(year), name, actor, reason)
     ledger.save(choices)
     return {"organisation": organisation, "year": int(year), "template": name}
+
+
+def preview(services: Any, data: dict, year: int, organisation: str | None = None) -> dict:
+    """The year's summary with the edited template, before it is saved (TemplateInvalid if it is bad)."""
+    return services.reports.preview(check_template(services.ledger, data), year, organisation)
 
 
 def export_template(ledger: Any, name: str = DEFAULT_NAME) -> dict:

@@ -12,6 +12,7 @@ from api.rest.spec import (
     _register_kind_schemas,
     _spec_options,
 )
+from api.rest.templates import blp as templates_blp
 
 
 def init_api(app):
@@ -26,6 +27,7 @@ def init_api(app):
     api.ma_plugin.converter.add_attribute_function(_catalogue_properties)
     _register_kind_schemas(api)
     api.register_blueprint(blp)
+    api.register_blueprint(templates_blp)
     app.add_url_rule(f"{PREFIX}/docs", "api_docs", docs_page, methods=["GET"])
     app.extensions["taizhang_api"] = api
     return api

@@ -22,7 +22,7 @@ DESKTOP = {"width": 1280, "height": 900}
 PHONE_WIDTHS = (360, 390, 430)
 RECORD = record_id_for("demo-2020-job_fair-01")
 VALUES = {"record_id": str(RECORD), "year": "2020", "key": "business.job_fairs_offline", "fmt": "docx",
-          "kind": "job_fair", "code": "en"}
+          "kind": "job_fair", "code": "en", "name": "default"}
 # Routes that never answer a page: JSON, downloads, redirects.
 NOT_PAGES = ("/api/openapi.json", "/healthz", "/firms/suggest", "/lang/<code>", "/audit/checkpoint.json",
              "/summary/<int:year>/download.<fmt>")

@@ -11,7 +11,15 @@ from click.testing import CliRunner
 from domain.uscc import make_uscc
 from scripts.cli import cli
 from service.ledger import record_id_for
-from tests.helpers import CHAMBER_KINDS, ENTERPRISE_KINDS, FIRM, KIND_KEYS, ORG, is_bilingual, valid_payload
+from tests.helpers import (
+    CHAMBER_KINDS,
+    ENTERPRISE_KINDS,
+    FIRM,
+    KIND_KEYS,
+    ORG,
+    is_bilingual,
+    valid_payload,
+)
 
 
 @pytest.fixture

@@ -5,7 +5,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.uscc import ALPHABET, WEIGHTS, check_character, is_valid_uscc, make_uscc, uscc_problem
+from domain.uscc import (
+    ALPHABET,
+    WEIGHTS,
+    check_character,
+    is_valid_uscc,
+    make_uscc,
+    uscc_problem,
+)
 
 # Codes published by the firms themselves (and the example printed in the standard).
 PUBLISHED = ["91350100M000100Y43", "91440300708461136T", "91110000802100433B"]

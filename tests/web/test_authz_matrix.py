@@ -63,6 +63,12 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     # --- admin: users ----------------------------------------------------------------------------
     ("/admin/users", "GET"): R(302, 403, 403, 200),
     ("/admin/users", "POST"): R(302, 403, 403, 422),             # no name
+    # --- admin: summary templates ----------------------------------------------------------------
+    ("/admin/templates", "GET"): R(302, 403, 403, 200),
+    ("/admin/templates/choose", "POST"): R(302, 403, 403, 422),  # no organisation
+    ("/admin/templates/<name>", "GET"): R(302, 403, 403, 200),
+    ("/admin/templates/<name>", "POST"): R(302, 403, 403, 422),  # no reason
+    ("/admin/templates/<name>/preview", "POST"): R(302, 403, 403, 422),  # no year
     # --- audit pages: auditors and admins read; only admins close a year -------------------------
     ("/audit/", "GET"): R(302, 403, 200, 200),
     ("/audit/checkpoint.json", "GET"): R(302, 403, 200, 200),
@@ -81,6 +87,11 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("/api/actions/<uuid:record_id>/corrections", "POST"): R(401, 422, 403, 422),  # no reason
     ("/api/actions/<uuid:record_id>/retraction", "POST"): R(401, 422, 403, 422),   # no reason
     ("/api/summary/<int:year>", "GET"): R(401, 200, 200, 200),
+    ("/api/templates", "GET"): R(401, 200, 200, 200),
+    ("/api/templates", "POST"): R(401, 403, 403, 422),            # no template: only admins change them
+    ("/api/templates/<name>", "GET"): R(401, 200, 200, 200),
+    ("/api/templates/choices", "POST"): R(401, 403, 403, 422),
+    ("/api/templates/preview", "POST"): R(401, 403, 403, 422),
     ("/api/summary/<int:year>/diff", "GET"): R(401, 200, 200, 200),
     # --- audit API: auditors and admins read; only admins close a year ---------------------------
     ("/api/audit/events", "GET"): R(401, 403, 200, 200),
@@ -166,7 +177,7 @@ def world(tmp_path_factory):
 
 def url_for_rule(rule: str, world: World) -> str:
     values = {"record_id": str(world.record_id), "year": str(YEAR), "key": FIGURE, "fmt": "docx",
-              "kind": "job_fair", "code": "en"}
+              "kind": "job_fair", "code": "en", "name": "default"}
 
     def fill(match: re.Match) -> str:
         name = match.group(1).split(":")[-1]
@@ -198,6 +209,9 @@ def body_for(rule: str, method: str, role: str, via: str, world: World) -> dict:
         ("/records/<uuid:record_id>/correct", "POST"): {"expected_version": "1", "reason": ""},
         ("/records/<uuid:record_id>/retract", "POST"): {"expected_version": "1", "reason": ""},
         ("/admin/users", "POST"): {"name": "", "role": "staff"},
+        ("/admin/templates/choose", "POST"): {"organisation": "", "year": "2020", "reason": "x"},
+        ("/admin/templates/<name>", "POST"): {"text": "name: default", "reason": ""},
+        ("/admin/templates/<name>/preview", "POST"): {"text": "name: default", "year": ""},
         ("/audit/verify", "POST"): {"checkpoint_text": json.dumps(world.checkpoint)},
         ("/audit/years/<int:year>/close", "POST"): {"organisation": ""},
     }
@@ -207,6 +221,9 @@ def body_for(rule: str, method: str, role: str, via: str, world: World) -> dict:
         ("/api/actions/<uuid:record_id>/corrections", "POST"): {"changes": {"posts": 13}},
         ("/api/actions/<uuid:record_id>/retraction", "POST"): {},
         ("/api/audit/years/<int:year>/close", "POST"): {},
+        ("/api/templates", "POST"): {},
+        ("/api/templates/choices", "POST"): {},
+        ("/api/templates/preview", "POST"): {},
     }
     if (rule, method) in forms:
         return {"data": forms[(rule, method)]}
