@@ -162,6 +162,9 @@ class Template:
     def as_data(self) -> dict:
         return dict(self.source)
 
+    def __hash__(self) -> int:  # a template is its data: hash by its digest (cheap, and stable)
+        return hash(self.digest)
+
 
 def digest_of(data: dict) -> str:
     canonical = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)

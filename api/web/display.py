@@ -5,7 +5,13 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from api.web.forms import FormField, FormState, _firms_value, field_labels
+from api.web.forms import (
+    FormField,
+    FormState,
+    _firms_value,
+    field_labels,
+    form_template,
+)
 from api.web.language import is_zh, label
 from domain.catalogue import KINDS_BY_KEY, THEMES
 from projections.chinese import count as zh_count
@@ -81,7 +87,9 @@ def show_input(kind_key: str, name: str, state: FormState) -> str:
         marker = state.values.get(name + "__approx", "").strip() or None
         return show_measure(f, {"value": text, "approx": marker} if text else None)
     if not text and name == "theme":
-        return label(THEMES[KINDS_BY_KEY[kind_key].theme])
+        template = form_template()
+        kind = template.kinds_by_key.get(kind_key) or KINDS_BY_KEY[kind_key]
+        return label(template.themes.get(kind.theme) or THEMES.get(kind.theme) or (kind.theme, kind.theme))
     if not text:
         return "—"
     if f.type == "choice":
@@ -109,6 +117,8 @@ def show_moment(iso: str | None) -> str:
 
 def kind_label(kind_key: str) -> str:
     kind = KINDS_BY_KEY.get(kind_key)
+    if kind is None:  # an office's own kind: as the template in use names it
+        kind = form_template().kinds_by_key.get(kind_key)
     return label((kind.zh, kind.en)) if kind else kind_key
 
 

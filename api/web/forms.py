@@ -4,14 +4,17 @@ the service's field errors placed next to their inputs."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from functools import lru_cache
 from typing import Any
 
 from flask import (
     abort,
+    g,
     request,
 )
 
+from api.extensions import services
 from api.firm_list import parse_firm_list
 from api.web.language import label
 from service.schemas import (
@@ -27,9 +30,31 @@ HIDDEN_FIELDS = ("key", "kind", "firms")
 
 
 
-@lru_cache(maxsize=None)
+def form_template():
+    """The template whose kinds the form offers: the one the organisation (the request's, else the
+    ledger's main one) uses for the year of the work (the request's date, else this year). The ledger
+    checks a posted record against the template of its own organisation and year all the same."""
+    if "taizhang_template" not in g:
+        organisation = (request.values.get("organisation") or "").strip() or \
+            services().reports.default_organisation() or ""
+        day = (request.values.get("occurred_on") or "").strip()
+        year = int(day[:4]) if day[:4].isdigit() else date.today().year
+        g.taizhang_template = services().ledger.template_for(organisation, year)
+    return g.taizhang_template
+
+
+def use_template_of(organisation: str, occurred_on: str) -> None:
+    """A record's pages: the template of the record's own organisation and year."""
+    g.taizhang_template = services().ledger.template_for(organisation, int(str(occurred_on)[:4]))
+
+
 def _catalogue() -> dict[str, dict]:
-    return {k["kind"]: k for k in catalogue()}
+    return _catalogue_of(form_template())
+
+
+@lru_cache(maxsize=64)
+def _catalogue_of(template) -> dict[str, dict]:
+    return {k["kind"]: k for k in catalogue(template)}
 
 
 @dataclass
@@ -55,11 +80,15 @@ class FormField:
         return self.type in ("count", "money")
 
 
-@lru_cache(maxsize=None)
 def form_fields(kind_key: str) -> tuple[FormField, ...]:
     """The inputs of a kind's form, in the order they are shown."""
-    entry = _catalogue()[kind_key]
-    schema = schema_for(kind_key)
+    return _form_fields(kind_key, form_template())
+
+
+@lru_cache(maxsize=256)
+def _form_fields(kind_key: str, template) -> tuple[FormField, ...]:
+    entry = _catalogue_of(template)[kind_key]
+    schema = schema_for(kind_key, template=template)
     out = []
     for f in entry["fields"]:
         if f["name"] in HIDDEN_FIELDS:
@@ -136,6 +165,11 @@ def state_from_record(kind_key: str, record: dict) -> FormState:
             values[f.name] = _text(measure.get("value"))
             if f.approx:
                 values[f.name + "__approx"] = _text(measure.get("approx"))
+        elif f.type == "measures":  # one named measure a line: 总投资 4.72 亿元
+            values[f.name] = "\n".join(
+                f"{m.get('name')} {m.get('approx') if m.get('approx') in ('近', '约') else ''}{m.get('value')}"
+                f"{m.get('approx') if m.get('approx') not in (None, '近', '约') else ''} {m.get('unit') or ''}".strip()
+                for m in (value or []) if isinstance(m, dict))
         else:
             values[f.name] = _text(value)
     firms = [{"name": _text(f.get("name")), "uscc": _text(f.get("uscc"))} for f in record.get("firms") or []]
@@ -152,6 +186,8 @@ def _field_value(f: FormField, values: dict[str, str]) -> Any:
         return {"value": text.strip(), "approx": marker} if marker else text.strip()
     if f.type in ("date", "integer", "choice"):
         return text.strip()
+    if f.type == "measures":
+        return [line.strip() for line in text.splitlines() if line.strip()]
     return text
 
 

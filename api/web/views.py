@@ -49,6 +49,8 @@ from api.web.forms import (
     field_labels,
     firms_label,
     form_fields,
+    form_template,
+    use_template_of,
     kind_or_404,
     payload_from_state,
     place_errors,
@@ -101,9 +103,10 @@ def index():
 @bp.get("/log")
 @writer
 def choose_kind():
+    template = form_template()  # the kinds of the template the office uses this year
     groups = []
-    for theme, names in THEMES.items():
-        kinds = [k for k in KINDS if k.theme == theme]
+    for theme, names in template.themes.items():
+        kinds = [k for k in template.kinds if k.theme == theme]
         if kinds:
             groups.append({"theme": theme, "label": label(names), "kinds": kinds})
     return render_template("web/choose_kind.html", groups=groups)
@@ -121,7 +124,8 @@ def render_form(kind_key: str, state: FormState, *, status: int = 200, errors: E
         "web/form.html", kind=entry, kind_key=kind_key, fields=form_fields(kind_key), state=state.padded(firm_rows),
         errors=errors or Errors(), mode=mode, suggestions=_suggestions(),
         enterprise=entry["aggregate"] == "enterprise", firms_label=firms_label(kind_key),
-        firm_labels={"name": firm_fields["name"].metadata, "uscc": firm_fields["uscc"].metadata}, **extra), status
+        firm_labels={"name": firm_fields["name"].metadata, "uscc": firm_fields["uscc"].metadata},
+        themes=form_template().themes, **extra), status
 
 
 @bp.route("/log/<kind>", methods=["GET", "POST"])
@@ -170,7 +174,7 @@ def _filters() -> dict[str, Any]:
     if theme in THEMES:
         filters["theme"] = theme
     kind = args.get("kind", "")
-    if kind in KINDS_BY_KEY:
+    if kind in KINDS_BY_KEY or kind in form_template().kinds_by_key:
         filters["kind"] = kind
     for name in ("actor", "q"):
         value = (args.get(name) or "").strip()
@@ -179,6 +183,12 @@ def _filters() -> dict[str, Any]:
     if args.get("retracted") == "1":
         filters["retracted"] = "1"
     return filters
+
+
+def _listed_kinds() -> list:
+    """The kinds a filter offers: the built-in ones and those of the template in use."""
+    own = [k for k in form_template().kinds if k.key not in KINDS_BY_KEY]
+    return list(KINDS) + own
 
 
 @bp.get("/records")
@@ -194,15 +204,18 @@ def records():
         page=page, size=size)
     pages = max(math.ceil(total / size), 1)
     return render_template("web/records.html", rows=rows, total=total, page=page, pages=pages, size=size,
-                           filters=filters, kinds=KINDS, actors=reports.actors(),
+                           filters=filters, kinds=_listed_kinds(), actors=reports.actors(),
                            page_url=lambda n: url_for("web.records", **filters, page=n))
 
 
 def _get_or_404(record_id: UUID) -> dict:
+    """The record, and its pages' form built with the template of its own organisation and year."""
     try:
-        return services().ledger.get(record_id)
+        found = services().ledger.get(record_id)
     except RecordNotFound:
         abort(404)
+    use_template_of(found["organisation"], found["occurred_on"])
+    return found
 
 
 @bp.get("/records/<uuid:record_id>")

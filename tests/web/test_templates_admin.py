@@ -110,3 +110,22 @@ def test_the_admin_chooses_a_template_for_a_year(as_admin, county):
     missing = as_admin.post("/admin/templates/choose", data={"organisation": "另一县工商联", "year": "2023",
                                                              "template": "没有的模板", "reason": "沿用"})
     assert missing.status_code == 422
+
+
+def test_an_office_kind_is_first_class_in_the_form(as_admin, county):
+    choose = as_admin.get(f"/log?organisation={ORG}&occurred_on=2021-03-01").get_data(as_text=True)
+    assert "招商引资项目签约" in choose and "/log/investment" in choose
+    form = as_admin.get(f"/log/investment?organisation={ORG}&occurred_on=2021-03-01").get_data(as_text=True)
+    assert "投资指标" in form and "产业" in form
+    bad = as_admin.post("/log/investment", data={"key": "web-inv-1", "organisation": ORG, "occurred_on": "2021-03-02",
+                                                 "title": "项目签约", "sector": "mining", "measures": "总投资 3.2 亿元"})
+    assert bad.status_code == 422 and "sector" not in bad.get_data(as_text=True).split("field-error")[0][-20:]
+    assert "field-error" in bad.get_data(as_text=True)
+    good = as_admin.post("/log/investment", data={"key": "web-inv-1", "organisation": ORG,
+                                                  "occurred_on": "2021-03-02", "title": "项目签约",
+                                                  "sector": "industry", "measures": "总投资 3.2 亿元\n用地 120 亩"})
+    assert good.status_code == 303, good.get_data(as_text=True)[:2000]
+    body = as_admin.get(f"/api/summary/2021?organisation={ORG}").get_json()
+    assert figure_index(body)["attract.total_investment"]["text"] == "3.2 亿元"
+    record = as_admin.get(good.headers["Location"]).get_data(as_text=True)
+    assert "项目签约" in record
