@@ -72,6 +72,7 @@ class SheetField:
     en: str
     required: bool = False
     unit: str | None = None
+    unit_en: str | None = None
     choices: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
@@ -114,7 +115,7 @@ def sheet_kinds() -> dict[str, SheetKind]:
                 continue
             choices = {k: (v["zh"], v["en"]) for k, v in (f.get("choices") or {}).items()}
             flds.append(SheetField(f["name"], f["type"], f["zh"], f["en"], bool(f.get("required")), f.get("unit"),
-                                   choices))
+                                   f.get("unit_en"), choices))
         out[entry["kind"]] = SheetKind(entry["kind"], entry["zh"], entry["en"], tuple(flds))
     return out
 
@@ -157,7 +158,7 @@ class Sheet:
             value = row.cells[column.index] if column.index < len(row.cells) else None
             if _blank(value):
                 continue
-            out.append(_as_text(value))
+            out.append(as_text(value))
             if len(out) >= n:
                 break
         return out
@@ -279,10 +280,10 @@ def _table(name: str, names: list[str], raw: list[tuple], header_row: int | None
 
 
 def _title(value: Any) -> str:
-    return re.sub(r"\s+", " ", _as_text(value)).strip() if not _blank(value) else ""
+    return re.sub(r"\s+", " ", as_text(value)).strip() if not _blank(value) else ""
 
 
-def _as_text(value: Any) -> str:
+def as_text(value: Any) -> str:
     if isinstance(value, datetime):
         return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat(" ")
     if isinstance(value, date):
@@ -483,6 +484,7 @@ def convert(sheet: Sheet, kind: SheetKind, mapping: dict[str, str], defaults: di
     if organisation and not _blank(organisation):
         given.setdefault("organisation", organisation)
     parsed_defaults: dict[str, Any] = {}
+    unfed = set()  # fields the rows cannot have: named once, here, not again in every row
     for name, raw in given.items():
         if name not in kind.names or name == FIRM_CODES:
             problems.append(CellError(None, None, name, name, f"“{kind.zh}”没有可设默认值的字段 {name} / the kind "
@@ -492,9 +494,9 @@ def convert(sheet: Sheet, kind: SheetKind, mapping: dict[str, str], defaults: di
             parsed_defaults[name] = _cell(kind.field(name), raw, None)
         except CellProblem as e:
             problems.append(CellError(None, None, f"{_label_zh(kind, name)}（默认值）", name, str(e)))
-    unfed = set()
+            unfed.add(name)
     for f in kind.fields:
-        if f.required and f.name not in columns and f.name not in parsed_defaults:
+        if f.required and f.name not in columns and f.name not in given:
             unfed.add(f.name)
             problems.append(CellError(None, None, f.zh, f.name,
                                       f"“{f.zh}”是必填项，但没有对应的列，也没有默认值 / {f.en} is required: map a "
@@ -640,7 +642,7 @@ def parse_date(value: Any) -> date | tuple[date, date]:
     if isinstance(value, (int, float)):
         if 18000 <= value <= 80000:  # an Excel day number (1949 – 2119) in a cell not formatted as a date
             return (EXCEL_EPOCH + timedelta(days=int(value))).date()
-        text = _as_text(value)
+        text = as_text(value)
     else:
         text = unicodedata.normalize("NFKC", str(value)).strip()
     m = DAY.match(text) or COMPACT_DAY.match(text)
@@ -705,7 +707,7 @@ def _measure(number: Decimal, marker: str | None, f: SheetField) -> dict:
 
 def parse_choice(value: Any, f: SheetField) -> str:
     """A choice by its key, its Chinese label or its English label (线上 / online)."""
-    text = _normal(_as_text(value))
+    text = _normal(as_text(value))
     for key, (zh, en) in f.choices.items():
         if text in (_normal(key), _normal(zh), _normal(en)):
             return key
@@ -716,7 +718,7 @@ def parse_choice(value: Any, f: SheetField) -> str:
 def parse_firms(value: Any) -> list[dict]:
     """The firms of one cell: several separated by 、，,;； or new lines; each "name", "code" or
     "name code" (read by the paste parser); a code alone after a name is that firm's code."""
-    text = re.sub(r"[、，,;；]+", "\n", _as_text(value))
+    text = re.sub(r"[、，,;；]+", "\n", as_text(value))
     firms: list[dict] = []
     for firm in parse_firm_list(text):
         name, code = firm["name"] or None, firm["uscc"] or None
@@ -729,7 +731,7 @@ def parse_firms(value: Any) -> list[dict]:
 
 def parse_codes(value: Any) -> list[str]:
     """A column of credit codes (one per firm of the row, in the order of its firm names)."""
-    codes = [c.strip().upper() for c in re.split(r"[、，,;；\s]+", _as_text(value)) if c.strip()]
+    codes = [c.strip().upper() for c in re.split(r"[、，,;；\s]+", as_text(value)) if c.strip()]
     for c in codes:
         if not CODE.match(c):
             raise CellProblem(f"“{c}”不是 18 位统一社会信用代码 / {c!r} is no 18-character unified social credit code")
@@ -745,7 +747,7 @@ def _cell(f: SheetField, value: Any, title: str | None) -> Any:
     if f.type == "choice":
         return parse_choice(value, f)
     if f.type == "integer":
-        text = re.sub(r"\s+|年$", "", unicodedata.normalize("NFKC", _as_text(value)))
+        text = re.sub(r"\s+|年$", "", unicodedata.normalize("NFKC", as_text(value)))
         if not re.fullmatch(r"\d{1,6}", text):
             raise CellProblem("应为整数 / must be a whole number")
         return int(text)
@@ -753,7 +755,7 @@ def _cell(f: SheetField, value: Any, title: str | None) -> Any:
         return parse_firms(value)
     if f.type == "firm_codes":
         return parse_codes(value)
-    return _as_text(value)
+    return as_text(value)
 
 
 # --- the ledger: which rows it holds already, and the import ----------------------------------------
