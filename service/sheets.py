@@ -43,6 +43,8 @@ from service.schemas import InvalidInput, load_action
 
 SHEET_SUFFIXES = (".xlsx", ".xlsm", ".csv")
 MAX_ROWS = 20000
+MAX_COLUMNS = 200  # a 台账 has tens; a file declaring 16,384 is not read that wide
+EMPTY_RUN = 5000  # this many empty rows in a row end the sheet (formatting left on rows below the table)
 HEADER_SEARCH = 20  # rows looked at for the header
 FIRMS = "firms"
 FIRM_CODES = "firms_uscc"  # a column of codes, paired one by one with the firm names column
@@ -212,12 +214,23 @@ def _xlsx_rows(data: bytes, sheet: str | None) -> tuple[str, list[str], list[tup
             ws = book[names[0]]
         if ws.max_row is None or ws.max_column is None:  # no dimension written by the tool that made the file
             ws.reset_dimensions()
-        rows = []
-        for cells in ws.iter_rows(values_only=True):
-            rows.append(tuple(cells))
-            if len(rows) > MAX_ROWS + HEADER_SEARCH:
+        rows: list[tuple] = []
+        filled = empty_run = 0
+        for cells in ws.iter_rows(values_only=True, max_col=min(ws.max_column or MAX_COLUMNS, MAX_COLUMNS)):
+            if all(_blank(c) for c in cells):
+                empty_run += 1
+                if empty_run > EMPTY_RUN:
+                    break
+                rows.append(())
+                continue
+            empty_run = 0
+            filled += 1
+            if filled > MAX_ROWS + HEADER_SEARCH:
                 raise SheetError(f"行数超过 {MAX_ROWS}，请分成几个文件导入 / more than {MAX_ROWS} rows: "
                                  "split the sheet")
+            rows.append(tuple(cells))
+        while rows and not rows[-1]:
+            rows.pop()
         return ws.title, names, rows
     finally:
         book.close()
@@ -236,8 +249,8 @@ def _csv_rows(data: bytes) -> list[tuple]:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",\t;")
     except csv.Error:
         dialect = csv.excel
-    rows = [tuple(r) for r in csv.reader(io.StringIO(text), dialect)]
-    if len(rows) > MAX_ROWS + HEADER_SEARCH:
+    rows = [tuple(r[:MAX_COLUMNS]) for r in csv.reader(io.StringIO(text), dialect)]
+    if sum(1 for r in rows if any(not _blank(c) for c in r)) > MAX_ROWS + HEADER_SEARCH:
         raise SheetError(f"行数超过 {MAX_ROWS}，请分成几个文件导入 / more than {MAX_ROWS} rows: split the sheet")
     return rows
 
@@ -671,7 +684,8 @@ def parse_measure(value: Any, f: SheetField, title: str | None = None) -> dict:
         raise CellProblem(_NOT_NUMBER)
     if isinstance(value, (int, float, Decimal)):
         try:
-            number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+            # a float as Excel shows it (15 significant digits): 1234.5600000000002 from a formula is 1234.56
+            number = Decimal(format(value, ".15g")) if isinstance(value, float) else Decimal(value)
         except InvalidOperation:
             raise CellProblem(_NOT_NUMBER) from None
         return _measure(number * scale, None, f)
@@ -697,7 +711,8 @@ def _measure(number: Decimal, marker: str | None, f: SheetField) -> dict:
     if not number.is_finite():
         raise CellProblem(_NOT_NUMBER)
     if f.type == "money":
-        value: Any = f"{number:f}"  # the schema checks its range and its two decimal places
+        whole = number == number.to_integral_value()  # the schema checks its range and its two decimal places
+        value: Any = f"{number.to_integral_value():f}" if whole else f"{number.normalize():f}"
     else:
         if number != number.to_integral_value():
             raise CellProblem("应为整数 / must be a whole number")

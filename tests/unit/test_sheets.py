@@ -160,7 +160,7 @@ def test_counts_take_numbers_and_the_approximation_markers(cell, expected):
 
 @pytest.mark.parametrize(("cell", "title", "expected"), [
     ("近30万元", None, {"value": "300000", "approx": "近"}), ("30余万元", None, {"value": "300000", "approx": "余"}),
-    ("4.72亿", None, {"value": "472000000.00", "approx": None}), (2800, "授信金额（万元）", {"value": "28000000", "approx": None}),
+    ("4.72亿", None, {"value": "472000000", "approx": None}), (2800, "授信金额（万元）", {"value": "28000000", "approx": None}),
     ("2800", "金额(万元)", {"value": "28000000", "approx": None}), ("30万元", "金额（万元）", {"value": "300000", "approx": None}),
     (5000.5, "金额（元）", {"value": "5000.5", "approx": None}),
 ])
@@ -242,3 +242,25 @@ def test_a_mapping_naming_a_missing_column_or_a_field_twice_is_refused():
     conversion = convert(sheet, JOB_FAIR, {"日期": "occurred_on", "活动名称": "title", "备注": "title", "无此列": "notes",
                                           }, {"mode": "online"}, organisation=ORG)
     assert {(e.title, e.field) for e in conversion.problems} == {("备注", "title"), ("无此列", "notes")}
+
+
+def test_a_float_from_an_excel_formula_reads_as_excel_shows_it():
+    assert parse_measure(1234.5600000000002, AMOUNT) == {"value": "1234.56", "approx": None}
+    assert parse_measure(0.1 + 0.2, AMOUNT, "金额（万元）") == {"value": "3000", "approx": None}
+
+
+def test_formatted_empty_rows_below_the_table_and_columns_far_right_are_not_read():
+    from io import BytesIO
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    ws = book.active
+    ws.append(["日期", "活动名称"])
+    ws.append(["2020-05-12", "线上招聘会"])
+    ws.cell(row=9000, column=1).number_format = "yyyy-mm-dd"  # formatting, no value
+    ws.cell(row=3, column=600, value="far right")
+    out = BytesIO()
+    book.save(out)
+    sheet = read_sheet(out.getvalue(), "a.xlsx")
+    assert [r.number for r in sheet.rows] == [2] and len(sheet.columns) == 2
