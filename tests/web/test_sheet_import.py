@@ -36,7 +36,7 @@ def mapping_form(page: str) -> dict:
     """What the preview's form sends as it stands (its inputs and selected options)."""
     form = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', page))
     form.pop("csrf_token", None)
-    for name, body in re.findall(r'<select id="[^"]+" name="(\w+)">(.*?)</select>', page, re.S):
+    for name, body in re.findall(r'<select id="[^"]+" name="(\w+)"[^>]*>(.*?)</select>', page, re.S):
         chosen = re.search(r'<option value="([^"]*)" selected', body)
         form[name] = chosen.group(1) if chosen else ""
     for name, value in re.findall(r'<input type="(?:text|number|date)" id="[^"]+" name="(\w+)" value="([^"]*)"', page):
