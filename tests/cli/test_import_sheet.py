@@ -105,3 +105,12 @@ def test_a_sheet_needs_a_kind_and_sheet_options_need_a_sheet(store, tmp_path):
     assert "unknown kind" in run("import", sheet(tmp_path), "--kind", "nope", code=1).stderr
     assert "没有名为“二月”的工作表" in run("import", sheet(tmp_path), "--kind", "job_fair", "--sheet", "二月",
                                          code=1).stderr
+
+
+def test_two_identical_rows_are_two_records_and_a_sheet_grown_at_the_bottom_adds_only_the_new_rows(store, tmp_path):
+    twice = [ROWS[2], ROWS[2]]
+    assert "2 rows: 2 added" in run("import", sheet(tmp_path, twice), "--kind", "job_fair", "--organisation", ORG).stdout
+    grown = twice + [ROWS[1]]
+    result = run("import", sheet(tmp_path, grown), "--kind", "job_fair", "--organisation", ORG)
+    assert "3 rows: 1 added, 2 already recorded" in result.stdout
+    assert sorted(r["title"] for r in records(store)) == ["线下招聘会", "高校毕业生专场", "高校毕业生专场"]
