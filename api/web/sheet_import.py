@@ -9,9 +9,10 @@ uses the same); this file only carries them over HTTP. The upload is kept betwee
 """
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from api.auth import error_page, writer
 from api.extensions import services
@@ -39,7 +40,8 @@ def _kinds() -> list[sheets.SheetKind]:
 
 
 def _upload_page(status: int = 200, error: str | None = None, **form):
-    form.setdefault("kind", request.values.get("kind", ""))
+    if "kind" not in form:
+        form["kind"] = request.args.get("kind", "")
     form.setdefault("organisation", services().reports.default_organisation() or "")
     form.setdefault("sheet", "")
     return render_template("web/sheet_upload.html", kinds=_kinds(), form=form,
@@ -68,6 +70,13 @@ def upload():
     digest = services().sheets.put(data, file.filename)
     query = {k: v for k, v in form.items() if v}
     return redirect(url_for("sheets.preview", digest=digest, **query), code=303)
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def _too_large(_error):
+    """A file over the app's request limit (MAX_CONTENT_LENGTH): said on the upload page, in the page's language."""
+    limit = (current_app.config.get("MAX_CONTENT_LENGTH") or 0) / (1024 * 1024)
+    return _upload_page(413, _("The file is larger than the upload limit of %(mb)s MB.", mb=f"{limit:g}"), kind="")
 
 
 def _header_row() -> int | None:

@@ -140,3 +140,14 @@ def test_every_form_of_the_import_needs_the_csrf_token(csrf_app):
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
     assert client.post(url.split("?")[0], data={**form, "action": "import", "csrf_token": token}).status_code == 303
     assert len(ledger_records(csrf_app)) == 2
+
+
+def test_a_file_over_the_upload_limit_is_refused_in_chinese_on_the_upload_page(csrf_app):
+    csrf_app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024
+    client = csrf_app.test_client()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").get_data(as_text=True)).group(1)
+    client.post("/login", data={"name": "li_staff", "password": PASSWORDS["staff"], "csrf_token": token})
+    response = upload(client, b"x" * (2 * 1024 * 1024), filename="big.csv", csrf_token=token)
+    assert response.status_code == 413
+    page = response.get_data(as_text=True)
+    assert "文件超过上传上限 1 MB" in page and 'name="file"' in page
