@@ -122,7 +122,7 @@ def log(ctx: click.Context, kind: str, actor: str | None) -> None:
 
 
 @cli.command(name="import")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
 @click.option("--actor", envvar="TAIZHANG_ACTOR", default=None)
 @click.option("--kind", default=None, help="an .xlsx/.csv sheet: the kind of work its rows are (e.g. job_fair)")
 @click.option("--sheet", default=None, help="an .xlsx: the sheet to read (default: the first)")
@@ -153,7 +153,7 @@ def import_(file: str, actor: str | None, kind: str | None, sheet: str | None, m
     if kind or sheet or mapping_file or maps or sets or header_row or dry_run:
         fail("--kind/--sheet/--mapping/--map/--set/--header-row/--dry-run 只用于 .xlsx/.csv 文件 / "
              "are for .xlsx and .csv files only", 2)
-    with open(file, encoding="utf-8") as lines:
+    with click.open_file(file, encoding="utf-8") as lines:  # "-": standard input
         try:
             report = open_ledger().import_lines(lines, actor=actor)
         except ImportRefused as e:
