@@ -29,7 +29,8 @@ from api.web.language import is_zh, label
 from service import sheets
 
 bp = Blueprint("sheets", __name__, url_prefix="/import")
-PREVIEW_ROWS = 100  # good rows shown in the preview (rows with a bad cell are all shown)
+PREVIEW_ROWS = 100  # good rows shown in the preview
+SHOWN_ERRORS = 500  # problems listed, and rows with a problem shown (a wrong kind makes every row bad)
 
 
 def one_language(text: str) -> str:
@@ -164,13 +165,17 @@ def _preview_page(digest, filename, sheet, kind, organisation, conversion, defau
     by_cell = {}
     for e in conversion.errors if refused is None else refused:
         by_cell.setdefault((e.row, e.letter), []).append(e)
-    rows, shown_good = [], 0
+    rows, shown_good, shown_bad = [], 0, 0
     raw_rows = {row.number: row for row in sheet.rows}
     for r in conversion.rows:
         bad = bool(r.errors)
         if not bad:
             shown_good += 1
             if shown_good > PREVIEW_ROWS:
+                continue
+        else:
+            shown_bad += 1
+            if shown_bad > SHOWN_ERRORS:
                 continue
         raw = raw_rows[r.number]
         cells = []
@@ -194,10 +199,12 @@ def _preview_page(digest, filename, sheet, kind, organisation, conversion, defau
               "known": sum(r.known for r in good), "new": sum(not r.known for r in good),
               "skipped": len(conversion.skipped), "errors": len(conversion.errors if refused is None else refused)}
     unmapped_required = [f for f in kind.fields if f.required and f.name != "organisation"]
+    errors = conversion.errors if refused is None else refused
     return render_template(
         "web/sheet_preview.html", digest=digest, filename=filename, sheet=sheet, kind=kind, kinds=_kinds(),
         organisation=organisation, mapping=conversion.mapping, defaults=defaults, mapped=mapped, rows=rows,
-        counts=counts, problems=conversion.problems, errors=conversion.errors if refused is None else refused,
-        default_fields=unmapped_required, preview_limit=PREVIEW_ROWS, hidden_good=max(shown_good - PREVIEW_ROWS, 0),
+        counts=counts, errors=errors[:SHOWN_ERRORS], hidden_errors=max(len(errors) - SHOWN_ERRORS, 0),
+        default_fields=unmapped_required, hidden_good=max(shown_good - PREVIEW_ROWS, 0),
+        hidden_bad=max(shown_bad - SHOWN_ERRORS, 0),
         skipped=conversion.skipped, refused=refused is not None), status
 

@@ -151,3 +151,14 @@ def test_a_file_over_the_upload_limit_is_refused_in_chinese_on_the_upload_page(c
     assert response.status_code == 413
     page = response.get_data(as_text=True)
     assert "文件超过上传上限 1 MB" in page and 'name="file"' in page
+
+
+def test_a_sheet_bad_in_every_row_lists_the_first_problems_and_says_how_many_more(app, as_staff, monkeypatch):
+    import api.web.sheet_import as page_module
+
+    monkeypatch.setattr(page_module, "SHOWN_ERRORS", 3)
+    rows = "".join(f"2020-05-{day:02d},第{day}场,现场\n" for day in range(1, 11))
+    url = preview_url(upload(as_staff, f"日期,活动名称,形式\n{rows}".encode(), filename="a.csv"))
+    page = as_staff.get(url).get_data(as_text=True)
+    assert "共 10 处有误" in page and page.count("<li><a href=\"#cell-") == 3
+    assert "另有 7 处有误未列出" in page and "另有 7 行有误，未显示" in page
