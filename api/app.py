@@ -80,6 +80,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(web.bp)
+    from api.web import sheet_import  # noqa: E402  (the Excel/CSV 台账 import)
+
+    app.register_blueprint(sheet_import.bp)
     app.register_blueprint(reports_pages.bp)
     rest.init_api(app)
     _optional_blueprints(app)

@@ -122,18 +122,120 @@ def log(ctx: click.Context, kind: str, actor: str | None) -> None:
 
 
 @cli.command(name="import")
-@click.argument("file", type=click.File("r", encoding="utf-8"))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
 @click.option("--actor", envvar="TAIZHANG_ACTOR", default=None)
-def import_(file, actor: str | None) -> None:
-    """Import a JSONL file (one action a line). Any bad line: nothing is stored, every bad line is named."""
+@click.option("--kind", default=None, help="an .xlsx/.csv sheet: the kind of work its rows are (e.g. job_fair)")
+@click.option("--sheet", default=None, help="an .xlsx: the sheet to read (default: the first)")
+@click.option("--mapping", "mapping_file", type=click.File("r", encoding="utf-8"), default=None,
+              help='a sheet: JSON {"列名": "field", …} mapping column titles to fields ("" skips a column)')
+@click.option("--map", "maps", multiple=True, metavar="列名=field",
+              help="a sheet: map one column title to a field (repeatable; over --mapping and the suggestion)")
+@click.option("--set", "sets", multiple=True, metavar="field=value",
+              help="a sheet: a default value where no column (or an empty cell) gives the field")
+@click.option("--organisation", default=None,
+              help="a sheet: the importing office (default of 单位; its mapping is remembered under it)")
+@click.option("--header-row", type=int, default=None, help="a sheet: the row of the column titles (default: found)")
+@click.option("--dry-run", is_flag=True, help="a sheet: check and show the mapping, store nothing")
+def import_(file: str, actor: str | None, kind: str | None, sheet: str | None, mapping_file, maps, sets,
+            organisation: str | None, header_row: int | None, dry_run: bool) -> None:
+    """Import a JSONL file (one action a line), or an Excel/CSV 台账 (.xlsx, .csv) with --kind.
+
+    Either way all or nothing: any bad line or cell, and nothing is stored (every one is named, a
+    sheet's by row, column and title); importing the same file again adds nothing."""
+    from pathlib import Path
+
+    from service.sheets import SHEET_SUFFIXES
+
+    suffix = Path(file).suffix.lower()
+    if suffix in SHEET_SUFFIXES + (".xls",):
+        _import_sheet(file, actor, kind, sheet, mapping_file, maps, sets, organisation, header_row, dry_run)
+        return
+    if kind or sheet or mapping_file or maps or sets or header_row or dry_run:
+        fail("--kind/--sheet/--mapping/--map/--set/--header-row/--dry-run 只用于 .xlsx/.csv 文件 / "
+             "are for .xlsx and .csv files only", 2)
+    with click.open_file(file, encoding="utf-8") as lines:  # "-": standard input
+        try:
+            report = open_ledger().import_lines(lines, actor=actor)
+        except ImportRefused as e:
+            click.echo(f"未导入，{len(e.errors)} 行有误 / nothing imported, {len(e.errors)} bad line(s):", err=True)
+            for err in e.errors:
+                click.echo(f"  {err}", err=True)
+            sys.exit(1)
+    click.echo(f"{report.lines} lines: {report.added} added, {report.already_there} already recorded")
+
+
+def _pairs(texts, option: str) -> dict[str, str]:
+    out = {}
+    for text in texts:
+        name, sep, value = text.partition("=")
+        if not sep or not name.strip():
+            fail(f"{option} 应写成 名称=值 / {option} takes name=value: {text}", 2)
+        out[name.strip()] = value.strip()
+    return out
+
+
+def _import_sheet(file, actor, kind_key, sheet_name, mapping_file, maps, sets, organisation, header_row,
+                  dry_run) -> None:
+    """An Excel/CSV 台账: read, map (remembered ∪ suggested ∪ given), convert, import all or nothing."""
+    from service import sheets
+
+    if not kind_key:
+        fail("导入表格需要 --kind（如 --kind job_fair；taizhang kinds 列出全部）/ a sheet needs --kind "
+             "(e.g. --kind job_fair; taizhang kinds lists them)", 2)
+    svc = services()
     try:
-        report = open_ledger().import_lines(file, actor=actor)
-    except ImportRefused as e:
-        click.echo(f"未导入，{len(e.errors)} 行有误 / nothing imported, {len(e.errors)} bad line(s):", err=True)
+        kind = sheets.sheet_kind(kind_key)
+        with open(file, "rb") as f:
+            sheet = sheets.read_sheet(f.read(), file, sheet_name, header_row)
+    except sheets.SheetError as e:
+        fail(f"未导入 / nothing imported: {e}")
+    given: dict[str, str] = {}
+    if mapping_file is not None:
+        try:
+            loaded = json.load(mapping_file)
+        except json.JSONDecodeError as e:
+            fail(f"--mapping 不是合法的 JSON / --mapping is not valid JSON: {e.msg}", 2)
+        if not isinstance(loaded, dict) or not all(isinstance(v, str) for v in loaded.values()):
+            fail('--mapping 应为 {"列名": "字段"} / --mapping must be {"column title": "field"}', 2)
+        titles = {c.title for c in sheet.columns}
+        given.update({t: n for t, n in loaded.items() if t in titles})  # one file may serve sheets of other shapes
+    given.update(_pairs(maps, "--map"))
+    organisation = organisation or svc.reports.default_organisation()
+    remembered = svc.sheets.mapping(organisation, kind.key)
+    suggested = sheets.suggest_mapping(sheet.columns, kind, remembered)
+    mapping = {c.title: suggested.get(c.title, "") for c in sheet.columns} | given
+    conversion = sheets.convert(sheet, kind, mapping, _pairs(sets, "--set"), organisation)
+    where = f"{file}" + (f" [{sheet.name}]" if sheet.name else "")
+    click.echo(f"{where}: 表头第 {sheet.header_row} 行 / header row {sheet.header_row}; "
+               f"{len(sheet.rows)} 行 / rows", err=True)
+    for column in sheet.columns:
+        name = conversion.mapping.get(column.title)
+        click.echo(f"  {column.letter} {column.title} → {name or '（不导入 / not imported）'}", err=True)
+    for number, why in sheet.skipped:
+        click.echo(f"  第 {number} 行 / row {number}: {why}", err=True)
+    try:
+        if not conversion.ok:
+            raise sheets.SheetRefused(conversion.errors)
+        if dry_run:
+            sheets.mark_known(svc.ledger, conversion)
+            known = sum(r.known for r in conversion.rows)
+            click.echo(f"{len(conversion.rows)} rows OK (dry run): {len(conversion.rows) - known} new, "
+                       f"{known} already recorded")
+            return
+        report = sheets.import_rows(svc.ledger, conversion, actor=actor)
+    except sheets.SheetRefused as e:
+        click.echo(f"未导入，{len(e.errors)} 处有误 / nothing imported, {len(e.errors)} problem(s):", err=True)
         for err in e.errors:
             click.echo(f"  {err}", err=True)
         sys.exit(1)
-    click.echo(f"{report.lines} lines: {report.added} added, {report.already_there} already recorded")
+    svc.sheets.remember(organisation, kind.key, conversion.mapping, actor or _default_actor())
+    click.echo(f"{report.lines} rows: {report.added} added, {report.already_there} already recorded")
+
+
+def _default_actor() -> str:
+    from service.ledger import default_actor
+
+    return default_actor()
 
 
 @cli.command()

@@ -17,6 +17,7 @@ from typing import Any, Mapping
 from projections.reports import Reports
 from service.accounts import Accounts
 from service.ledger import Ledger, data_folder
+from service.sheet_store import SheetStore
 
 SEAL_KEY_VARIABLE = "TAIZHANG_SEAL_KEY"
 
@@ -57,6 +58,7 @@ class Services:
     ledger: Ledger
     reports: Reports
     accounts: Accounts
+    sheets: SheetStore  # a sheet import's uploads and remembered column mappings (settings.sqlite)
 
 
 def bootstrap(settings: Settings | None = None) -> Services:
@@ -65,4 +67,5 @@ def bootstrap(settings: Settings | None = None) -> Services:
     env = {"TAIZHANG_DATA": str(settings.data), **settings.ledger_env}
     ledger = Ledger(env)
     reports = Reports(ledger.recorder, settings.views or settings.data, batch=settings.projection_batch, owner=ledger)
-    return Services(settings=settings, ledger=ledger, reports=reports, accounts=Accounts(settings.data))
+    return Services(settings=settings, ledger=ledger, reports=reports, accounts=Accounts(settings.data),
+                    sheets=SheetStore(settings.data))

@@ -116,3 +116,34 @@ def ledger(tmp_path, sqlite_only):
     app = open_ledger(tmp_path)
     yield app
     app.close()
+
+
+# --- sheets (Excel/CSV 台账) for the sheet import's tests: made with openpyxl here, no binary fixtures ---
+
+def xlsx_bytes(rows: list[list], sheet: str = "台账", title_row: str | None = None, more_sheets: dict | None = None) -> bytes:
+    """An .xlsx workbook of ``rows`` (the first is the header), optionally under a merged title row."""
+    import io
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    ws = book.active
+    ws.title = sheet
+    if title_row:
+        ws.append([title_row])
+        ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=max(len(rows[0]), 2))
+    for row in rows:
+        ws.append(row)
+    for name, other in (more_sheets or {}).items():
+        extra = book.create_sheet(name)
+        for row in other:
+            extra.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+# A small job-fair 台账 as CSV: its bytes (and so its SHA-256, the upload's id) are the same on every run.
+SHEET_CSV = ("日期,活动名称,形式,提供岗位数（个）,参与企业\n"
+             "2020年5月12日,线上招聘会（表格导入）,线上,1200余,武汉甲科技有限公司、武汉乙实业有限公司\n"
+             "2020/6/1,线下招聘会（表格导入）,线下,40,武汉丙有限公司\n").encode("utf-8")

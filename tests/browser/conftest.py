@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import SHEET_CSV
+
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-output" / "screenshots"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
@@ -55,6 +57,7 @@ def live_server(tmp_path_factory):
         services.ledger.import_lines((json.dumps(p, ensure_ascii=False) for p in demo_payloads()), actor="demo")
         for (name, password), role in ((STAFF, "staff"), (ADMIN, "admin")):
             services.accounts.add(name, role, password)
+        services.sheets.put(SHEET_CSV, "招聘会台账.csv")  # the upload the sheet import's preview page shows
     server = waitress.create_server(app, host="127.0.0.1", port=0, threads=4)
     thread = threading.Thread(target=server.run, name="waitress-browser-tests", daemon=True)
     thread.start()

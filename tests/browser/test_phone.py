@@ -15,14 +15,14 @@ import pytest
 
 from service.ledger import record_id_for
 from tests.browser.conftest import ADMIN, STAFF, log_in
-from tests.web.test_authz_matrix import EXPECTED, QUERY
+from tests.web.test_authz_matrix import EXPECTED, QUERY, SHEET_DIGEST
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 PHONE_WIDTHS = (360, 390, 430)
 RECORD = record_id_for("demo-2020-job_fair-01")
 VALUES = {"record_id": str(RECORD), "year": "2020", "key": "business.job_fairs_offline", "fmt": "docx",
-          "kind": "job_fair", "code": "en", "name": "default"}
+          "kind": "job_fair", "code": "en", "digest": SHEET_DIGEST, "name": "default"}
 # Routes that never answer a page: JSON, downloads, redirects.
 NOT_PAGES = ("/api/openapi.json", "/healthz", "/firms/suggest", "/lang/<code>", "/audit/checkpoint.json",
              "/summary/<int:year>/download.<fmt>")
@@ -81,7 +81,7 @@ def overflow(page) -> dict | None:
 def test_the_page_list_covers_the_staff_audit_and_admin_pages():
     assert len(PAGES) >= 15
     for path in ("/log/job_fair", "/records", f"/records/{RECORD}", "/summary/2020", "/audit/",
-                 "/audit/verify", "/admin/users", "/login"):
+                 "/audit/verify", "/admin/users", "/login", "/import", f"/import/{SHEET_DIGEST}?kind=job_fair"):
         assert path in PAGES
 
 

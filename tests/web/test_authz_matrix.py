@@ -16,16 +16,18 @@ The app runs with CSRF off (as the ``app`` fixture); tests/web and tests/api che
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 
 import pytest
 
 from tests.conftest import PASSWORDS, USER_OF_ROLE, USERS
-from tests.helpers import valid_payload
+from tests.helpers import SHEET_CSV, valid_payload
 
 ROLES = ("anonymous", "staff", "auditor", "admin")
 YEAR = 2020
+SHEET_DIGEST = hashlib.sha256(SHEET_CSV).hexdigest()  # the upload the sheet import's pages show
 FIGURE = "business.job_fairs_online"
 
 
@@ -55,6 +57,11 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("/records/<uuid:record_id>/retract", "POST"): R(302, 422, 403, 422),  # no reason
     ("/firms/suggest", "GET"): R(302, 200, 200, 200),
     ("/firms", "GET"): R(302, 400, 400, 400),  # no firm named
+    # --- the sheet import (Excel/CSV 台账): staff and admins ------------------------------------------
+    ("/import", "GET"): R(302, 200, 403, 200),
+    ("/import", "POST"): R(302, 422, 403, 422),                  # no file
+    ("/import/<digest>", "GET"): R(302, 200, 403, 200),          # the preview of an upload
+    ("/import/<digest>", "POST"): R(302, 200, 403, 200),         # preview again: stores nothing
     # --- the summary: everyone logged in ---------------------------------------------------------
     ("/summary/<int:year>", "GET"): R(302, 200, 200, 200),
     ("/summary/<int:year>/diff", "GET"): R(302, 200, 200, 200),
@@ -159,6 +166,7 @@ def world(tmp_path_factory):
         services = app.extensions["taizhang"]
         for name, role in USERS.items():
             services.accounts.add(name, role, PASSWORDS[role])
+        assert services.sheets.put(SHEET_CSV, "招聘会台账.csv") == SHEET_DIGEST
         logged = services.ledger.log(valid_payload("job_fair", "authz-fair", occurred_on=f"{YEAR}-05-12",
                                                    mode="online"), actor="li_staff")
         with app.app_context():
@@ -177,7 +185,7 @@ def world(tmp_path_factory):
 
 def url_for_rule(rule: str, world: World) -> str:
     values = {"record_id": str(world.record_id), "year": str(YEAR), "key": FIGURE, "fmt": "docx",
-              "kind": "job_fair", "code": "en", "name": "default"}
+              "kind": "job_fair", "code": "en", "digest": SHEET_DIGEST, "name": "default"}
 
     def fill(match: re.Match) -> str:
         name = match.group(1).split(":")[-1]
@@ -192,6 +200,7 @@ QUERY = {
     ("/audit/summary/<int:year>/diff", "GET"): {"before": "1"},
     ("/api/summary/<int:year>/diff", "GET"): {"before": "1"},
     ("/api/audit/summary/<int:year>/diff", "GET"): {"before": "1"},
+    ("/import/<digest>", "GET"): {"kind": "job_fair"},
 }
 
 
@@ -214,6 +223,8 @@ def body_for(rule: str, method: str, role: str, via: str, world: World) -> dict:
         ("/admin/templates/<name>/preview", "POST"): {"text": "name: default", "year": ""},
         ("/audit/verify", "POST"): {"checkpoint_text": json.dumps(world.checkpoint)},
         ("/audit/years/<int:year>/close", "POST"): {"organisation": ""},
+        ("/import", "POST"): {"kind": "job_fair"},
+        ("/import/<digest>", "POST"): {"kind": "job_fair", "action": "preview"},
     }
     jsons = {
         ("/api/actions", "POST"): valid_payload("job_fair", f"authz-api-{role}-{via}", minimal=True,
