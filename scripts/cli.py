@@ -184,7 +184,10 @@ def _import_sheet(file, actor, kind_key, sheet_name, mapping_file, maps, sets, o
              "(e.g. --kind job_fair; taizhang kinds lists them)", 2)
     svc = services()
     try:
-        kind = sheets.sheet_kind(kind_key)
+        from datetime import date
+
+        kind = sheets.sheet_kind(kind_key, services().ledger.template_for(
+            organisation or services().reports.default_organisation() or "", date.today().year))
         with open(file, "rb") as f:
             sheet = sheets.read_sheet(f.read(), file, sheet_name, header_row)
     except sheets.SheetError as e:

@@ -96,17 +96,18 @@ class SheetKind:
         return tuple(f.name for f in self.fields)
 
 
-def sheet_kinds() -> dict[str, SheetKind]:
+def sheet_kinds(template=None) -> dict[str, SheetKind]:
     """Every kind a sheet can be imported as, with the fields its columns can feed.
 
     Read from the schemas' own description of each kind (``service.schemas.catalogue()``, itself built
     from ``domain.catalogue``'s kinds and COMMON_FIELDS): the one place this module learns about kinds,
-    to be switched to the templates when kinds become data.
+    ``template``: the template whose kinds a sheet may hold (the organisation's for the year; the
+    built-in one by default).
     """
     from service.schemas import catalogue
 
     out = {}
-    for entry in catalogue():
+    for entry in catalogue(template):
         flds = []
         for f in entry["fields"]:
             if f["name"] in ("key", "kind"):
@@ -122,8 +123,8 @@ def sheet_kinds() -> dict[str, SheetKind]:
     return out
 
 
-def sheet_kind(key: str) -> SheetKind:
-    kinds = sheet_kinds()
+def sheet_kind(key: str, template=None) -> SheetKind:
+    kinds = sheet_kinds(template)
     if key not in kinds:
         raise SheetError(f"未知类型 / unknown kind: {key}（{'、'.join(kinds)}）")
     return kinds[key]

@@ -13,6 +13,7 @@ from flask import (
     g,
     request,
 )
+from werkzeug.exceptions import HTTPException
 
 from api.extensions import services
 from api.firm_list import parse_firm_list
@@ -35,9 +36,13 @@ def form_template():
     ledger's main one) uses for the year of the work (the request's date, else this year). The ledger
     checks a posted record against the template of its own organisation and year all the same."""
     if "taizhang_template" not in g:
-        organisation = (request.values.get("organisation") or "").strip() or \
+        try:
+            given = request.values
+        except HTTPException:  # a body too large to read (413): the defaults
+            given = {}
+        organisation = (given.get("organisation") or "").strip() or \
             services().reports.default_organisation() or ""
-        day = (request.values.get("occurred_on") or "").strip()
+        day = (given.get("occurred_on") or "").strip()
         year = int(day[:4]) if day[:4].isdigit() else date.today().year
         g.taizhang_template = services().ledger.template_for(organisation, year)
     return g.taizhang_template

@@ -25,6 +25,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from api.auth import error_page, writer
 from api.extensions import services
 from api.web.display import show_date, show_firms, show_measure
+from api.web.forms import form_template
 from api.web.language import is_zh, label
 from service import sheets
 
@@ -45,7 +46,7 @@ def _helpers():
 
 
 def _kinds() -> list[sheets.SheetKind]:
-    return list(sheets.sheet_kinds().values())
+    return list(sheets.sheet_kinds(form_template()).values())
 
 
 def _upload_page(status: int = 200, error: str | None = None, **form):
@@ -66,7 +67,7 @@ def upload():
     organisation = (request.form.get("organisation") or "").strip()[:200]
     sheet_name = (request.form.get("sheet") or "").strip()[:100]
     form = {"kind": kind_key, "organisation": organisation, "sheet": sheet_name}
-    if kind_key not in sheets.sheet_kinds():
+    if kind_key not in sheets.sheet_kinds(form_template()):
         return _upload_page(422, _("Choose the kind of work the rows are."), **form)
     file = request.files.get("file")
     if file is None or not file.filename:
@@ -104,7 +105,7 @@ def preview(digest: str):
     if stored is None:
         return error_page(404, _("This upload is no longer kept: upload the sheet again."))
     data, filename = stored
-    kinds = sheets.sheet_kinds()
+    kinds = sheets.sheet_kinds(form_template())
     kind_key = request.values.get("kind", "")
     if kind_key not in kinds:
         return redirect(url_for("sheets.upload"), code=303)

@@ -50,12 +50,12 @@ from api.web.forms import (
     firms_label,
     form_fields,
     form_template,
-    use_template_of,
     kind_or_404,
     payload_from_state,
     place_errors,
     state_from_record,
     state_from_request,
+    use_template_of,
 )
 from domain.catalogue import APPROX_MARKERS, KINDS, KINDS_BY_KEY, THEMES
 from domain.errors import (
