@@ -270,8 +270,13 @@ def _choices_for(f: Field, template: Template) -> dict[str, tuple[str, str]]:
     raise KeyError(f.name)
 
 
-NAMED_MEASURE_TEXT = re.compile(rf"\s*(?P<name>[^0-9约近]+?)\s*(?P<pre>{_PREFIX})?\s*(?P<value>[0-9]+(?:\.[0-9]+)?)"
-                                rf"\s*(?P<post>{_SUFFIX})?\s*(?P<unit>[^\s0-9]*)\s*")
+# "总投资 4.72 亿元", "用地约 120 亩", "项目 2 个以上": a name (up to 40 characters), the number (with a marker
+# before or after it) and a unit (up to 10); no control characters anywhere. The spec uses the same pattern.
+_NAME_CHAR = f"[^{_C}0-9约近\\s]"
+NAMED_MEASURE_TEXT = re.compile(
+    rf"\s*(?P<name>{_NAME_CHAR}(?:[^{_C}0-9约近]{{0,38}}{_NAME_CHAR})?)\s*(?P<pre>{_PREFIX})?\s*"
+    rf"(?P<value>[0-9]{{1,13}}(?:\.[0-9]{{1,6}})?)\s*(?P<post>{_SUFFIX})?\s*(?P<unit>[^{_C}0-9\s]{{0,10}}?)"
+    rf"(?P<after>以上|左右)?\s*")
 
 
 class NamedMeasure(fields.Field):
@@ -291,7 +296,7 @@ class NamedMeasure(fields.Field):
             if not m:
                 raise self.make_error("invalid")
             value = {"name": m.group("name"), "value": m.group("value"), "unit": m.group("unit") or "",
-                     "approx": m.group("pre") or m.group("post")}
+                     "approx": m.group("pre") or m.group("post") or m.group("after")}
         if not isinstance(value, dict) or set(value) - {"name", "value", "unit", "approx"} or "value" not in value:
             raise self.make_error("invalid")
         name, unit, marker = value.get("name"), value.get("unit") or "", value.get("approx")

@@ -2,13 +2,21 @@
 labels, measures in the forms they take, the security schemes."""
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask_smorest import Api
 
 from api.rest.endpoints import SCHEMA_NAMES
 from domain.catalogue import APPROX_MARKERS, KINDS_BY_KEY
-from service.schemas import Measure, schema_class
+from service.schemas import (
+    FILLED_TEXT_PATTERN,
+    NAMED_MEASURE_TEXT,
+    TEXT_PATTERN,
+    Measure,
+    NamedMeasure,
+    schema_class,
+)
 
 BEARER = "bearerAuth"
 SESSION = "sessionCookie"
@@ -39,6 +47,17 @@ def _catalogue_properties(converter, field, ret=None, **kwargs) -> dict:
         ret["description"] = " / ".join(helps)
     if meta.get("unit"):
         ret["x-unit"] = meta["unit"]
+    if isinstance(field, NamedMeasure):
+        ret.pop("type", None)
+        ret["oneOf"] = [
+            {"type": "string", "pattern": "^" + re.sub(r"\?P<\w+>", "", NAMED_MEASURE_TEXT.pattern) + "$",
+             "description": "总投资 4.72 亿元"},
+            {"type": "object", "additionalProperties": False, "required": ["name", "value"],
+             "properties": {"name": {"type": "string", "minLength": 1, "maxLength": 40, "pattern": FILLED_TEXT_PATTERN},
+                            "value": {"anyOf": [{"type": "number", "minimum": 0, "maximum": 1e13},
+                                                {"type": "string", "pattern": r"^[0-9]{1,13}(\.[0-9]{1,6})?$"}]},
+                            "unit": {"type": "string", "maxLength": 10, "nullable": True, "pattern": TEXT_PATTERN},
+                            "approx": {"type": "string", "enum": [*APPROX_MARKERS, None], "nullable": True}}}]
     if isinstance(field, Measure):
         ret.pop("type", None)
         ret.pop("format", None)

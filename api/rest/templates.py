@@ -17,7 +17,7 @@ from domain.errors import DomainError
 from domain.template import TemplateInvalid
 from service import templates as cases
 
-blp = Blueprint("api_templates", __name__, url_prefix=f"{PREFIX}/templates",
+blp = Blueprint("api_templates", __name__, url_prefix=PREFIX,
                 description="Summary templates (总结模板): kinds, sections, figures and wording as data")
 blp.before_request(guard)
 csrf.exempt(blp)
@@ -118,7 +118,7 @@ def _invalid(e: TemplateInvalid):
     fail(422, "模板有误，未保存 / the template is not valid: nothing stored", {"template": e.errors})
 
 
-@blp.route("")
+@blp.route("/templates")
 class Templates(MethodView):
     @blp.response(200, TemplateListSchema(many=True))
     @_answers(*READ)
@@ -143,7 +143,7 @@ class Templates(MethodView):
             fail(422, str(e))
 
 
-@blp.route("/<name>")
+@blp.route("/templates/<name>")
 class OneTemplate(MethodView):
     @blp.response(200, TemplateDataSchema)
     @_answers(401, 404)
@@ -155,7 +155,7 @@ class OneTemplate(MethodView):
             fail(404, str(e))
 
 
-@blp.route("/choices")
+@blp.route("/template-choices")
 class Choices(MethodView):
     @blp.arguments(ChooseBodySchema)
     @blp.response(200, ChosenSchema)
@@ -171,7 +171,7 @@ class Choices(MethodView):
             fail(422, str(e))
 
 
-@blp.route("/preview")
+@blp.route("/template-preview")
 class Preview(MethodView):
     @blp.arguments(PreviewBodySchema)
     @blp.response(200, SummarySchema)

@@ -97,8 +97,8 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("/api/templates", "GET"): R(401, 200, 200, 200),
     ("/api/templates", "POST"): R(401, 403, 403, 422),            # no template: only admins change them
     ("/api/templates/<name>", "GET"): R(401, 200, 200, 200),
-    ("/api/templates/choices", "POST"): R(401, 403, 403, 422),
-    ("/api/templates/preview", "POST"): R(401, 403, 403, 422),
+    ("/api/template-choices", "POST"): R(401, 403, 403, 422),
+    ("/api/template-preview", "POST"): R(401, 403, 403, 422),
     ("/api/summary/<int:year>/diff", "GET"): R(401, 200, 200, 200),
     # --- audit API: auditors and admins read; only admins close a year ---------------------------
     ("/api/audit/events", "GET"): R(401, 403, 200, 200),
@@ -233,8 +233,8 @@ def body_for(rule: str, method: str, role: str, via: str, world: World) -> dict:
         ("/api/actions/<uuid:record_id>/retraction", "POST"): {},
         ("/api/audit/years/<int:year>/close", "POST"): {},
         ("/api/templates", "POST"): {},
-        ("/api/templates/choices", "POST"): {},
-        ("/api/templates/preview", "POST"): {},
+        ("/api/template-choices", "POST"): {},
+        ("/api/template-preview", "POST"): {},
     }
     if (rule, method) in forms:
         return {"data": forms[(rule, method)]}
