@@ -95,9 +95,14 @@ def cli() -> None:
 
 @cli.command()
 @click.option("--format", "fmt", type=click.Choice(["json", "text"]), default="text")
-def kinds(fmt: str) -> None:
-    """The catalogue of kinds of work, read from the schemas."""
-    cat = catalogue()
+@click.option("--organisation", default=None, help="the kinds of the template this organisation uses")
+@click.option("--year", type=int, default=None, help="… for this year (default: this year)")
+def kinds(fmt: str, organisation: str | None, year: int | None) -> None:
+    """The catalogue of kinds of work (of the organisation's template), read from the schemas."""
+    from datetime import date
+
+    template = services().ledger.template_for(organisation, year or date.today().year) if organisation else None
+    cat = catalogue(template)
     if fmt == "json":
         click.echo(json.dumps(cat, ensure_ascii=False, indent=2))
         return

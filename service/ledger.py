@@ -528,6 +528,8 @@ class Ledger(Application):
         organisations: dict[UUID, str] = {}
         memo: dict = {}
         for _pos, event in self.iter_events():
+            if isinstance(event, (SummaryTemplate.Event, TemplateChoices.Event)):
+                continue  # templates are no records (taizhang template export writes them)
             if isinstance(event, (Action.Logged,)):
                 kind = KINDS_BY_EVENT.get(type(event).__name__)
                 if kind is None:  # an office's own kind

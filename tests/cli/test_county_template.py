@@ -205,3 +205,24 @@ def test_the_template_round_trips_through_export(county, tmp_path):
     default = tmp_path / "default.yaml"
     run("template", "export", str(default))
     assert "political.trainings" in default.read_text(encoding="utf-8")
+
+
+def test_an_office_kind_is_exported_shown_and_has_its_history(county, tmp_path):
+    run, ledger_file = county
+    out = tmp_path / "export.jsonl"
+    run("export", str(out))
+    lines = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
+    investments = [x for x in lines if x["kind"] == "investment"]
+    assert len(investments) == 2
+    assert {"name": "总投资", "value": "3.2", "unit": "亿元", "approx": None} in investments[0]["measures"]
+    from service.ledger import record_id_for
+
+    rid = str(record_id_for(investments[0]["key"]))
+    shown = json.loads(run("show", rid).output)
+    assert shown["kind"] == "investment" and shown["event"] == "KindLogged"
+    run("correct", rid, "--reason", "行业填错", "--sector", "service")
+    story = run("history", rid).output
+    assert "行业填错" in story
+    assert figure_index(summary(run))["attract.industry_projects"]["text"] == "0 个"
+    kinds = run("kinds", "--organisation", ORG, "--year", "2021").output
+    assert "investment" in kinds and "招商引资项目签约" in kinds and "job_fair" not in kinds
