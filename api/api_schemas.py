@@ -275,7 +275,9 @@ class FigureSchema(Plain):
     key = fields.String(required=True)
     label = fields.String(required=True)
     label_en = fields.String()
-    value = fields.String(required=True, metadata={"description": "a whole number or decimal, as text"})
+    value = fields.String(required=True, allow_none=True,
+                          metadata={"description": "a whole number or decimal, as text (null: no value, e.g. a "
+                                                   "change on a year without figures)"})
     unit = fields.String()
     approx = fields.String(allow_none=True, metadata={"description": "余, 多, 近, 约, 以上 or 左右 when approximate"})
     text = fields.String(metadata={"description": "the value written the Chinese way, with its unit"})
@@ -284,6 +286,8 @@ class FigureSchema(Plain):
                             metadata={"description": "positions of the events behind the figure"})
     adjusted = fields.Boolean(metadata={"description": "true when the figure changed after its year was sealed"})
     sealed = fields.Nested(SealedValueSchema, metadata={"description": "the figure as sealed at the year's close"})
+    parts = fields.List(fields.Dict(), metadata={
+        "description": "a roll-up's per-unit shares: [{organisation, code, value, text, records}]"})
 
 
 class TargetSchema(PassThrough):
@@ -315,6 +319,8 @@ class SummarySchema(PassThrough):
     position = fields.Integer(metadata={"description": "the last event the summary includes"})
     intro = fields.String()
     template = fields.Dict(metadata={"description": "the template the summary was made with: {name, digest}"})
+    unit = fields.Dict(allow_none=True, metadata={
+        "description": "the organisation unit and the organisations the summary covers (roll-up)"})
     sections = fields.List(fields.Nested(SectionSchema), required=True)
     targets = fields.List(fields.Nested(TargetSchema))
     seal = fields.Raw(allow_none=True, metadata={"description": "the year's seal once it is closed"})
@@ -338,6 +344,8 @@ class SummaryArgsSchema(Plain):
 
     organisation = fields.String(metadata={"description": "default: the organisation with most records"})
     as_of = _moment_field("an event position (integer) or an ISO moment")
+    include_children = fields.Boolean(metadata={
+        "description": "a unit with every unit below it (the default above 区县), or false: its own work"})
 
 
 class DiffArgsSchema(Plain):

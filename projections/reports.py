@@ -7,10 +7,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
 
+from projections import org_units as unit_views
 from projections import templates as template_views
 from projections.chain import Chain, link, raw_rows, verify
 from projections.faults import storage_fault
-from projections.summary import build_summary, difference, figure_index
+from projections.summary import build_summary, difference, figure_index, scope_of
 from projections.views import Projector, ViewStore, as_of_store
 
 VIEWS_FILE = "views.sqlite"
@@ -90,43 +91,64 @@ class Reports:
         # recorded_at is stored in UTC (+00:00) and compared as text: compare in UTC too
         return self.store.position_at(moment.astimezone(timezone.utc).isoformat()), iso
 
-    def summary(self, year: int, organisation: str | None = None, as_of: str | int | None = None) -> dict:
-        """The year's summary as the ledger stands (or stood at ``as_of``), with its seal when closed."""
+    def summary(self, year: int, organisation: str | None = None, as_of: str | int | None = None,
+                include_children: bool | None = None) -> dict:
+        """The year's summary as the ledger stands (or stood at ``as_of``), with its seal when closed.
+        A unit above 区县 rolls up the units below it unless ``include_children`` is False."""
         position, moment = self.resolve_position(as_of)
         organisation = organisation or self.default_organisation() or ""
-        body = self._summary_at(organisation, year, position)
+        body = self._summary_at(organisation, year, position, include_children)
         body["as_of"] = moment
         return self._with_seal(body, organisation, year)
 
-    def _summary_at(self, organisation: str, year: int, position: int) -> dict:
+    def _summary_at(self, organisation: str, year: int, position: int, include_children: bool | None = None) -> dict:
         """The summary at a position: computed once, then kept (the log before a position never changes)."""
-        memo = self._memo.get((organisation, year, position))
+        scope = {None: "", True: "\x00+children", False: "\x00-children"}[include_children]
+        cache_key = organisation + scope  # the cache's organisation column: the name and the roll-up asked for
+        memo = self._memo.get((cache_key, year, position))
         if memo is not None:
             return _fresh(memo)
         db = self.store.db
         cached = db.execute("SELECT body FROM summary_cache WHERE organisation = ? AND year = ? AND position = ?",
-                            [organisation, year, position]).fetchone()
+                            [cache_key, year, position]).fetchone()
         if cached:
             body = json.loads(cached[0])
-            self._remember((organisation, year, position), body)
-            return self._summary_at(organisation, year, position)
+            self._remember((cache_key, year, position), body)
+            return self._summary_at(organisation, year, position, include_children)
         source = self.store if position == self.store.position else as_of_store(self.recorder, position)
-        body = build_summary(source.db, organisation, year, position, None)
+        body = build_summary(source.db, organisation, year, position, None, include_children=include_children)
         try:
             with db.conn:
                 db.execute("INSERT OR REPLACE INTO summary_cache VALUES (?, ?, ?, ?)",
-                           [organisation, year, position, json.dumps(body, ensure_ascii=False)])
+                           [cache_key, year, position, json.dumps(body, ensure_ascii=False)])
         except sqlite3.OperationalError as e:
             if storage_fault(e) is None:
                 raise  # a cache that cannot be written (disk full, read-only) is only a cache
-        self._remember((organisation, year, position), body)
-        return self._summary_at(organisation, year, position)
+        self._remember((cache_key, year, position), body)
+        return self._summary_at(organisation, year, position, include_children)
 
     def preview(self, template: Any, year: int, organisation: str | None = None) -> dict:
         """The year's summary as it would read with ``template`` (an editor's preview: nothing stored)."""
         self.catch_up()
         organisation = organisation or self.default_organisation() or ""
         return build_summary(self.store.db, organisation, year, self.store.position, None, template=template)
+
+    def units(self) -> list[dict]:
+        self.catch_up()
+        return unit_views.units(self.store.db)
+
+    def covered(self, organisation: str) -> list[str]:
+        """The organisations a summary of ``organisation`` covers (itself; for a unit above 区县, all below)."""
+        self.catch_up()
+        return scope_of(self.store.db, organisation, None)[1]
+
+    def open_children(self, organisation: str, year: int) -> list[str]:
+        """The units directly below ``organisation`` whose ``year`` is not sealed (a city closes after them)."""
+        self.catch_up()
+        unit = unit_views.unit_named(self.store.db, organisation)
+        if unit is None:
+            return []
+        return [k["name"] for k in unit_views.children(self.store.db, unit["code"]) if not self.seal(k["name"], year)]
 
     def templates(self) -> list[dict]:
         self.catch_up()

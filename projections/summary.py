@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from domain.template import MONEY_UNITS, Figure, Template
 from projections import chinese
+from projections import org_units as unit_views
 from projections.templates import template_for
 
 STOCK_AGGS = ("stock_sum", "stock_count")
@@ -43,11 +44,13 @@ class Row:
     firms: list
     facts: dict
     created_position: int
+    organisation: str = ""
 
     @classmethod
     def from_db(cls, r: dict) -> "Row":
         return cls(r["id"], r["kind"], r["theme"], r["subject_id"], r["occurred_on"], r["year"], r["title"],
-                   r["notes"] or "", json.loads(r["firms"]), json.loads(r["facts"]), r["created_position"])
+                   r["notes"] or "", json.loads(r["firms"]), json.loads(r["facts"]), r["created_position"],
+                   r["organisation"])
 
     def get(self, name: str) -> Any:
         return self.facts.get(name, getattr(self, name, None))
@@ -64,6 +67,7 @@ class Value:
     label: str = ""
     phrase: str = ""
     event_ids: list[int] = field(default_factory=list)
+    parts: list[dict] = field(default_factory=list)  # a roll-up's share of each child unit
 
     @property
     def text(self) -> str:
@@ -78,7 +82,8 @@ class Value:
     def as_json(self) -> dict:
         return {"key": self.key, "label": self.label or self.figure.label_zh, "label_en": self.figure.label_en,
                 "value": None if self.value is None else str(self.value), "unit": self.unit, "approx": self.approx,
-                "text": self.text, "phrase": self.phrase, "event_ids": self.event_ids}
+                "text": self.text, "phrase": self.phrase, "event_ids": self.event_ids,
+                **({"parts": self.parts} if self.parts else {})}
 
 
 def _number(measure_value: Any) -> Decimal:
@@ -219,16 +224,18 @@ def derive(figure: Figure, values: dict[str, Value], previous: dict[str, Value])
     return Value(figure.key, figure, pct, "%", None, records)
 
 
-def load_rows(db, organisation: str, year: int, template: Template) -> tuple[list[Row], list[Row]]:
-    live = "organisation = ? AND retracted = 0"
+def load_rows(db, organisations: list[str], year: int, template: Template) -> tuple[list[Row], list[Row]]:
+    """The live rows of the organisations (a unit and, for a roll-up, every unit below it)."""
+    marks = ",".join("?" * len(organisations))
+    live = f"organisation IN ({marks}) AND retracted = 0"
     # the year, the two before it (a change on last year of a figure of the year before) and the next (targets)
     rows = [Row.from_db(r) for r in db.query(
         f"SELECT * FROM records WHERE {live} AND year BETWEEN ? AND ? ORDER BY created_position",
-        [organisation, year - 2, year + 1])]
+        [*organisations, year - 2, year + 1])]
     stock_kinds = sorted({k for f in template.figures if f.agg in STOCK_AGGS for k in f.kinds})
     stock_rows = [Row.from_db(r) for r in db.query(
         f"SELECT * FROM records WHERE {live} AND occurred_on <= ? AND kind IN ({','.join('?' * len(stock_kinds))}) "
-        "ORDER BY created_position", [organisation, f"{year}-12-31", *stock_kinds])] if stock_kinds else []
+        "ORDER BY created_position", [*organisations, f"{year}-12-31", *stock_kinds])] if stock_kinds else []
     return rows, stock_rows
 
 
@@ -355,13 +362,49 @@ def section_text(template: Template, section_key: str, rows: list[Row], values: 
     return "".join(sentences)
 
 
+def scope_of(db, organisation: str, include_children: bool | None) -> tuple[dict | None, list[str], list[dict]]:
+    """(the organisation's unit or None, the organisations the summary covers, the child units shown as
+    parts). Above 区县 a unit's summary includes everything below it unless ``include_children`` is False."""
+    unit = unit_views.unit_named(db, organisation)
+    if unit is None:
+        return None, [organisation], []
+    rollup = include_children if include_children is not None else unit["level"] != "district"
+    if not rollup:
+        own = [r[0] for r in db.execute("SELECT name FROM org_unit_names WHERE code = ?", [unit["code"]])]
+        return unit, own or [organisation], []
+    return unit, unit_views.names_below(db, unit["code"]), unit_views.children(db, unit["code"])
+
+
+def _parts(db, template: Template, unit: dict, kids: list[dict], rows: list[Row], stock_rows: list[Row],
+           year: int, values: list[Value]) -> None:
+    """Per child unit (and the unit's own work), each figure's share: ``value.parts``."""
+    groups = [(k["name"], k["code"], set(unit_views.names_below(db, k["code"]))) for k in kids]
+    own = {r[0] for r in db.execute("SELECT name FROM org_unit_names WHERE code = ?", [unit["code"]])}
+    if any(r.organisation in own for r in rows):
+        groups.insert(0, (unit["name"] + "（本级）", unit["code"], own))
+    by_key = {v.key: v for v in values}
+    for name, code, names in groups:
+        sub = all_values(template, [r for r in rows if r.organisation in names],
+                         [r for r in stock_rows if r.organisation in names], year)
+        for v in sub:
+            if v.key in by_key:
+                by_key[v.key].parts.append({"organisation": name, "code": code, "value": None if v.value is None
+                                            else str(v.value), "text": v.text, "records": len(v.records)})
+
+
 def build_summary(db, organisation: str, year: int, position: int, as_of: str | None = None,
-                  template: Template | None = None) -> dict:
+                  template: Template | None = None, include_children: bool | None = None) -> dict:
     """The summary of ``organisation``'s ``year`` from the view rows in ``db`` (with the template the
-    organisation used for the year as the view holds it, unless one is given: the editor's preview)."""
+    organisation used for the year as the view holds it, unless one is given: the editor's preview).
+    A unit above 区县 rolls up every unit below it, each figure with its per-child parts."""
     template = template or template_for(db, organisation, year)
-    rows, stock_rows = load_rows(db, organisation, year, template)
+    unit, organisations, kids = scope_of(db, organisation, include_children)
+    if unit is not None:
+        template = replace(template, level=unit_views.level_word(unit["level"]))
+    rows, stock_rows = load_rows(db, organisations, year, template)
     values = all_values(template, rows, stock_rows, year)
+    if kids:
+        _parts(db, template, unit, kids, rows, stock_rows, year, values)
     attach_event_ids(db, values)
     meta_kinds = set(template.role_kinds("problems")) | set(template.role_kinds("plans"))
     year_rows = [r for r in rows if r.year == year]
@@ -404,6 +447,7 @@ def build_summary(db, organisation: str, year: int, position: int, as_of: str | 
         "year": year, "organisation": organisation,
         "title": template.wording("title", organisation=organisation, year=year),
         "template": {"name": template.name, "digest": template.digest},
+        "unit": {**unit, "includes": organisations} if unit else None,
         "as_of": as_of, "position": position,
         "intro": template.wording("intro", organisation=organisation, year=year, count=live_count),
         "sections": sections,

@@ -28,7 +28,8 @@ BOOKKEEPING = ("Registered", "Made", "Opened", "Started")
 CORRECTIONS = ("Corrected", "FactCorrected")
 RETRACTIONS = ("Retracted", "FactRetracted")
 CLOSES = ("Closed",)
-TEMPLATES = ("Defined", "Revised", "Chosen")  # a template defined or revised, or chosen for a year
+TEMPLATES = ("Defined", "Revised", "Chosen",  # a template defined or revised, or chosen for a year
+             "Added", "Moved", "Renamed")  # … and the organisation tree (units added, moved, renamed)
 ACTIONS = ("log", "correct", "retract", "close", "template")
 WINDOW = 16  # an action and its bookkeeping are saved in one transaction: neighbours in the log
 

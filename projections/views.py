@@ -25,9 +25,11 @@ from sqlite_utils.db import NotFoundError
 
 from domain.actions import COMMON_NAMES, Action
 from domain.catalogue import KINDS_BY_EVENT
+from domain.org_units import OrgUnit
 from domain.subjects import Chamber, Enterprise, Entry
 from domain.template_log import SummaryTemplate, TemplateChoices
 from domain.years import Year
+from projections import org_units as unit_views
 from projections import templates as template_views
 
 TRACKING_NAME = "views"
@@ -97,6 +99,12 @@ class _Handlers:
                 step = "template"
             elif issubclass(cls, TemplateChoices.Chosen):
                 step = "template_chosen"
+            elif issubclass(cls, OrgUnit.Added):
+                step = "unit_added"
+            elif issubclass(cls, OrgUnit.Moved):
+                step = "unit_moved"
+            elif issubclass(cls, OrgUnit.Renamed):
+                step = "unit_renamed"
             else:
                 step = "other"
             self.by_topic[topic] = (step, cls)
@@ -165,6 +173,7 @@ class ViewStore:
         if "events" not in db.table_names():
             db["events"].create(EVENT_COLUMNS, pk="position")
         template_views.create_tables(db)
+        unit_views.create_tables(db)
         self.create_indexes()
 
     @staticmethod
@@ -194,7 +203,8 @@ class ViewStore:
 
     def reset(self) -> None:
         with self.db.conn:
-            for table in ("records", "subjects", "events", "seals", "templates", "template_choices"):
+            for table in ("records", "subjects", "events", "seals", "templates", "template_choices", "org_units",
+                          "org_unit_names"):
                 self.db.execute(f"DELETE FROM [{table}]")
             self.db.execute("DELETE FROM tracking")
 
@@ -231,6 +241,7 @@ class ViewStore:
         seals: list[tuple] = []
         revisions: list[tuple] = []
         choices: list[tuple] = []
+        units: list[tuple] = []
         events: list[tuple] = []
         last = None
         for n in notifications:
@@ -282,6 +293,8 @@ class ViewStore:
             elif step == "template":
                 revisions.append((data["name"], n.originator_version, n.id, data["digest"], _dumps(data["body"]),
                                   data.get("actor"), reason, data.get("timestamp")))
+            elif step.startswith("unit_"):
+                units.append((step, data, n.id))
             elif step == "template_chosen":
                 choices.append((data["organisation"], data["year"], data["template"], n.id, data.get("actor"), reason))
             kind = KINDS_BY_EVENT.get(cls.__name__)
@@ -296,6 +309,8 @@ class ViewStore:
         if last is None:
             return self.position
         if events:  # inside apply's transaction
+            for step_name, data, position in units:
+                unit_views.fold(self.db, step_name, data, position)
             if revisions:
                 self.db.conn.executemany(f"INSERT OR REPLACE INTO templates ({', '.join(template_views.TEMPLATE_COLUMNS)}) "
                                          "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", revisions)

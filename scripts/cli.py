@@ -355,12 +355,15 @@ def rebuild() -> None:
 @click.option("--organisation", default=None)
 @click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), default=None,
               help="file to write (required for docx and xlsx unless stdout is not a terminal)")
-def summary(year: int, fmt: str, as_of: str | None, organisation: str | None, output: str | None) -> None:
+@click.option("--include-children/--own-only", "include_children", default=None,
+              help="a unit's summary with every unit below it (the default above 区县), or its own work only")
+def summary(year: int, fmt: str, as_of: str | None, organisation: str | None, output: str | None,
+            include_children: bool | None) -> None:
     """The year's work summary (工作总结), projected from the ledger."""
     from projections.render import RENDERERS
 
     try:
-        body = open_reports().summary(year, organisation, as_of)
+        body = open_reports().summary(year, organisation, as_of, include_children)
     except ValueError as e:
         fail(f"--as-of: {e}", 2)
     if fmt == "json":
@@ -508,9 +511,11 @@ def user_ensure_admin() -> None:
 
 
 def _register() -> None:
+    from scripts.cli_org import org
     from scripts.cli_templates import template
 
     cli.add_command(template)
+    cli.add_command(org)
 
 
 _register()

@@ -50,7 +50,13 @@ def close_year(services: Any, year: int, organisation: str | None, actor: str | 
         raise AuditRefused(422, "台账为空，没有可关闭的年度。", "The ledger is empty: there is no year to close.")
     if reports.seal(organisation, year):
         raise _closed_already(organisation, year)
-    if not reports.list_records(year=year, organisation=organisation, include_retracted=True, size=1)[1]:
+    open_children = reports.open_children(organisation, year)
+    if open_children:  # bottom up: a city closes its year after every district under it has closed
+        raise AuditRefused(409, f"下级单位尚未关闭 {year} 年度：{'、'.join(open_children)}。未写入任何内容。",
+                           f"Units below have not closed {year} yet: {', '.join(open_children)}. Nothing was "
+                           "written.", open_children)
+    if not any(reports.list_records(year=year, organisation=name, include_retracted=True, size=1)[1]
+               for name in reports.covered(organisation)):
         raise AuditRefused(422, f"{organisation} 在 {year} 年没有记录，无需关闭。",
                            f"{organisation} has no records in {year}: nothing to close.")
     key = services.settings.seal_key()

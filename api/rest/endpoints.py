@@ -301,7 +301,7 @@ class Summary(MethodView):
         """
         _check_year(year)
         return services().reports.summary(year, args.get("organisation") or None,
-                                          _moment("as_of", args.get("as_of")))
+                                          _moment("as_of", args.get("as_of")), args.get("include_children"))
 
 
 @blp.route("/summary/<int:year>/diff", parameters=YEAR_PATH)

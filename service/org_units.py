@@ -1,0 +1,63 @@
+"""Organisation-unit use cases: add a unit, move it under another, rename it, list the tree. The CLI
+(``taizhang org …``) calls these; the rules (a parent exists, no unit under itself or its own
+descendants, a level above its children) hold here for every entry point."""
+from __future__ import annotations
+
+from typing import Any
+
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.persistence import IntegrityError
+
+from domain.errors import InvalidChange
+from domain.org_units import LEVEL_ORDER, OrgUnit, level_key, unit_id
+
+
+def _unit(ledger: Any, code: str) -> OrgUnit:
+    try:
+        found = ledger.repository.get(unit_id(code))
+    except AggregateNotFoundError:
+        raise InvalidChange(f"没有代码为 {code} 的单位 / no unit with code {code}") from None
+    if not isinstance(found, OrgUnit):
+        raise InvalidChange(f"没有代码为 {code} 的单位 / no unit with code {code}")
+    return found
+
+
+def _check_parent(ledger: Any, level: str, parent: str | None, code: str) -> None:
+    if not parent:
+        return
+    above = _unit(ledger, parent)
+    if LEVEL_ORDER.index(above.level) <= LEVEL_ORDER.index(level):
+        raise InvalidChange(f"上级单位 {above.name} 的级别应高于下级 / the parent {above.name} must be of a higher "
+                            "level than the unit")
+    seen, current = set(), above
+    while current.parent and current.parent not in seen:  # no unit under its own descendants
+        if current.parent == code:
+            raise InvalidChange("不能把单位移到自己的下级之下 / a unit cannot move under its own descendant")
+        seen.add(current.code)
+        current = _unit(ledger, current.parent)
+
+
+def add_unit(ledger: Any, name: str, level: str, code: str, parent: str | None, actor: str) -> dict:
+    level = level_key(level)
+    _check_parent(ledger, level, parent, code)
+    unit = OrgUnit.add(code, name, level, parent, actor)
+    try:
+        ledger.save(unit)
+    except IntegrityError:
+        raise InvalidChange(f"代码 {code} 已有单位 / code {code} is taken") from None
+    return {"code": unit.code, "name": unit.name, "level": unit.level, "parent": unit.parent}
+
+
+def move_unit(ledger: Any, code: str, parent: str | None, actor: str, reason: str) -> dict:
+    unit = _unit(ledger, code)
+    _check_parent(ledger, unit.level, parent, code)
+    unit.move(parent or None, actor, reason)
+    ledger.save(unit)
+    return {"code": unit.code, "name": unit.name, "level": unit.level, "parent": unit.parent}
+
+
+def rename_unit(ledger: Any, code: str, name: str, actor: str, reason: str) -> dict:
+    unit = _unit(ledger, code)
+    unit.rename(name, actor, reason)
+    ledger.save(unit)
+    return {"code": unit.code, "name": unit.name, "level": unit.level, "parent": unit.parent}

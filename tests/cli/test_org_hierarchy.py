@@ -1,0 +1,96 @@
+"""A city's summary rolls up its districts': one template's figures over every unit below, each with
+its per-district part; a firm in two districts counts once; the city closes its year only after both
+districts have closed theirs."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from projections.summary import figure_index
+from scripts.cli import cli
+
+CITY, A, B = "某市工商联", "甲区工商联", "乙区工商联"
+SHARED = {"name": "共同科技有限公司"}
+
+
+def training(org: str, day: str, title: str, people: int) -> dict:
+    return {"kind": "training", "organisation": org, "occurred_on": day, "title": title, "participants": people}
+
+
+def job_fair(org: str, day: str, firms: list) -> dict:
+    return {"kind": "job_fair", "organisation": org, "occurred_on": day, "title": f"{org}招聘会", "mode": "offline",
+            "posts": 100, "firms": firms}
+
+
+@pytest.fixture
+def city(tmp_path, monkeypatch, sqlite_only):
+    monkeypatch.setenv("TAIZHANG_DATA", str(tmp_path / "store"))
+    monkeypatch.setenv("TAIZHANG_SEAL_KEY", "test-seal-key-for-hierarchy")
+    runner = CliRunner()
+
+    def run(*args: str, code: int = 0):
+        result = runner.invoke(cli, list(args), catch_exceptions=False)
+        assert result.exit_code == code, result.output
+        return result
+
+    lines = [training(A, "2021-03-01", "甲区培训一", 30), training(A, "2021-05-01", "甲区培训二", 20),
+             training(B, "2021-04-01", "乙区培训", 45), training(CITY, "2021-06-01", "全市培训", 100),
+             job_fair(A, "2021-07-01", [SHARED, {"name": "甲区企业"}]), job_fair(B, "2021-07-02", [SHARED])]
+    data = tmp_path / "lines.jsonl"
+    data.write_text("\n".join(json.dumps(x, ensure_ascii=False) for x in lines) + "\n", encoding="utf-8")
+    run("import", str(data))  # logged before the tree exists: attached by name, nothing rewritten
+    run("org", "add", CITY, "--level", "市", "--code", "4201")
+    run("org", "add", A, "--level", "区县", "--code", "420101", "--parent", "4201")
+    run("org", "add", B, "--level", "区县", "--code", "420102", "--parent", "4201")
+    return run
+
+
+def summary(run, org: str, *extra: str) -> dict:
+    return json.loads(run("summary", "2021", "--organisation", org, "--format", "json", *extra).output)
+
+
+def test_the_city_rolls_up_its_districts_with_a_breakdown(city):
+    body = summary(city, CITY)
+    figures = figure_index(body)
+    assert figures["political.trainings"]["text"] == "4 场次"
+    assert figures["political.training_participants"]["text"] == "195 名"
+    parts = {p["organisation"]: p["text"] for p in figures["political.trainings"]["parts"]}
+    assert parts == {"某市工商联（本级）": "1 场次", A: "2 场次", B: "1 场次"}
+    assert len(figures["political.trainings"]["event_ids"]) == 4
+    assert body["unit"]["level"] == "city" and set(body["unit"]["includes"]) == {CITY, A, B}
+    assert "全市 2 家企业提供用工岗位" in next(s["text"] for s in body["sections"][0]["subsections"]
+                                        if s["key"] == "business")
+
+
+def test_a_firm_in_two_districts_counts_once_in_the_city(city):
+    firms = figure_index(summary(city, CITY))["business.job_fair_firms"]
+    assert firms["text"] == "2 家"
+    assert {p["organisation"]: p["text"] for p in firms["parts"]} == {"某市工商联（本级）": "0 家", A: "2 家", B: "1 家"}
+
+
+def test_a_district_summary_is_its_own_and_the_city_can_ask_for_its_own_work_only(city):
+    assert figure_index(summary(city, A))["political.trainings"]["text"] == "2 场次"
+    own = figure_index(summary(city, CITY, "--own-only"))
+    assert own["political.trainings"]["text"] == "1 场次" and "parts" not in own["political.trainings"]
+
+
+def test_the_city_closes_after_both_districts(city):
+    refused = city("close", "2021", "--organisation", CITY, code=1).output
+    assert A in refused and B in refused
+    city("close", "2021", "--organisation", A)
+    assert B in city("close", "2021", "--organisation", CITY, code=1).output
+    city("close", "2021", "--organisation", B)
+    sealed = json.loads(city("close", "2021", "--organisation", CITY).output)
+    assert sealed["organisation"] == CITY
+
+
+def test_the_tree_refuses_a_unit_under_a_lower_level_and_lists_itself(city):
+    assert "higher" in city("org", "add", "某镇商会", "--level", "市", "--code", "x1", "--parent", "420101",
+                             code=1).output
+    assert "taken" in city("org", "add", "重复", "--level", "区县", "--code", "420101", code=1).output
+    tree = city("org", "list").output.splitlines()
+    assert tree[0].startswith(CITY) and tree[1].startswith("  " + A)
+    city("org", "move", "420102", "--parent", "", "--reason", "划出")
+    assert figure_index(summary(city, CITY))["political.trainings"]["text"] == "3 场次"
