@@ -19,6 +19,7 @@ from flask import current_app, request, url_for
 from flask.views import MethodView
 from flask_login import current_user
 from flask_smorest import Blueprint
+from marshmallow import EXCLUDE, fields, validate
 
 from api.api_schemas import (
     MAX_PAGE_SIZE,
@@ -31,6 +32,7 @@ from api.api_schemas import (
     KindSchema,
     ListArgsSchema,
     LoggedSchema,
+    Plain,
     RecordPageSchema,
     RecordSchema,
     RetractionSchema,
@@ -80,16 +82,30 @@ WRITE = (400, 401, 403, 404, 409, 422)
 
 # --- the catalogue ---
 
+class KindsArgsSchema(Plain):
+    class Meta:
+        unknown = EXCLUDE
+
+    organisation = fields.String(metadata={"description": "the kinds of the template this organisation uses"})
+    year = fields.Integer(validate=validate.Range(2000, 2100), metadata={"description": "… that year (default: "
+                                                                                          "this year)"})
+
+
 @blp.route("/kinds")
 class Kinds(MethodView):
+    @blp.arguments(KindsArgsSchema, location="query")
     @blp.response(200, KindSchema(many=True))
-    @_responses(*READ)
-    def get(self):
+    @_responses(401, 422)
+    def get(self, args):
         """The catalogue of kinds
 
-        Every kind with its fields, their types, units, choices and labels in Chinese and English.
+        Every kind with its fields, their types, units, choices and labels in Chinese and English: the
+        built-in template's, or with `organisation` (and `year`) the kinds of the template it uses.
         """
-        return catalogue()
+        if not args.get("organisation"):
+            return catalogue()
+        year = args.get("year") or datetime.now(timezone.utc).year
+        return catalogue(services().ledger.template_for(args["organisation"], year))
 
 
 # --- records ---

@@ -129,3 +129,10 @@ def test_an_office_kind_is_first_class_in_the_form(as_admin, county):
     assert figure_index(body)["attract.total_investment"]["text"] == "3.2 亿元"
     record = as_admin.get(good.headers["Location"]).get_data(as_text=True)
     assert "项目签约" in record
+
+
+def test_the_kinds_api_lists_a_templates_kinds(as_admin, county):
+    builtin = {k["kind"] for k in as_admin.get("/api/kinds").get_json()}
+    own = {k["kind"] for k in as_admin.get(f"/api/kinds?organisation={ORG}&year=2021").get_json()}
+    assert "investment" in own and "job_fair" not in own
+    assert "job_fair" in builtin and "investment" not in builtin
