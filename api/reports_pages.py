@@ -53,7 +53,7 @@ def _moment_arg(name: str) -> str | None:
 
 def _summary(year: int, as_of: str | None, name: str = "as_of") -> dict:
     try:
-        return services().reports.summary(year, None, as_of)
+        return services().reports.summary(year, (request.args.get("organisation") or "").strip() or None, as_of)
     except (ValueError, OverflowError):
         raise BadMoment(name, as_of or "") from None
 
@@ -172,6 +172,8 @@ def linked_paragraphs(text: str, figures: list[dict], year: int, as_of: str | No
 
 def figure_url(year: int, key: str, as_of: str | None = None) -> str:
     args = {"as_of": as_of} if as_of else {}
+    if request.args.get("organisation"):  # a unit's summary (a city's roll-up): its figures' pages too
+        args["organisation"] = request.args["organisation"]
     return url_for("reports.figure_page", year=year, key=key, **args)
 
 

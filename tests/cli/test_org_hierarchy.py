@@ -94,3 +94,26 @@ def test_the_tree_refuses_a_unit_under_a_lower_level_and_lists_itself(city):
     assert tree[0].startswith(CITY) and tree[1].startswith("  " + A)
     city("org", "move", "420102", "--parent", "", "--reason", "划出")
     assert figure_index(summary(city, CITY))["political.trainings"]["text"] == "3 场次"
+
+
+def test_the_summary_page_shows_the_city_figures_with_each_districts_share(tmp_path):
+    from api import create_app
+    from tests.conftest import PASSWORDS, USERS, login
+
+    app = create_app({"TESTING": True, "TAIZHANG_DATA": str(tmp_path / "web"), "WTF_CSRF_ENABLED": False,
+                      "SECRET_KEY": "test-secret"})
+    services = app.extensions["taizhang"]
+    for name, role in USERS.items():
+        services.accounts.add(name, role, PASSWORDS[role])
+    from service import org_units
+
+    org_units.add_unit(services.ledger, CITY, "市", "4201", None, "t")
+    org_units.add_unit(services.ledger, A, "区县", "420101", "4201", "t")
+    org_units.add_unit(services.ledger, B, "区县", "420102", "4201", "t")
+    for line in (training(A, "2021-03-01", "甲区培训", 30), training(B, "2021-04-01", "乙区培训", 45)):
+        services.ledger.log(line, actor="t")
+    client = app.test_client()
+    login(client, "auditor")
+    page = client.get(f"/summary/2021?organisation={CITY}").get_data(as_text=True)
+    assert f"{A} 1 场次" in page and f"{B} 1 场次" in page
+    assert f"organisation={CITY}" in page or "organisation=%E6" in page
