@@ -179,6 +179,7 @@ class Ledger(Application):
         self._write_lock = threading.Lock()
         self._templates: dict[str, Template] = {}  # parsed template revisions by digest (revisions never change)
         self._templates_lock = threading.Lock()
+        self._known: dict[UUID, tuple[int, Any]] = {}  # template and choice aggregates: (version, aggregate)
         self.check_storage()
 
     def save(self, *objs, **kwargs):
@@ -239,14 +240,29 @@ class Ledger(Application):
         return [] if total == distinct else [f"{total - distinct} duplicate (originator, version) rows"]
 
     # --- templates: which kinds a record may be of ---
+    def _current(self, aggregate_id: UUID, cls: type) -> Any:
+        """The aggregate as stored now, read again only when the store holds a newer event of it than
+        this process last saw (one indexed query otherwise): templates and choices change seldom, and
+        every write asks for them."""
+        with self._templates_lock:
+            cached = self._known.get(aggregate_id)
+        if cached is not None and not self.recorder.select_events(aggregate_id, gt=cached[0], limit=1):
+            return cached[1]
+        try:
+            agg = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            agg = None
+        if agg is not None and not isinstance(agg, cls):
+            agg = None
+        with self._templates_lock:
+            self._known[aggregate_id] = (agg.version if agg is not None else 0, agg)
+        return agg
+
     def template_named(self, name: str) -> Template | None:
         """The latest revision of a template in the log (the built-in one until an office revises it)."""
-        try:
-            agg = self.repository.get(template_id(name))
-        except AggregateNotFoundError:
+        agg = self._current(template_id(name), SummaryTemplate)
+        if agg is None:
             return default_template() if name == DEFAULT_NAME else None
-        if not isinstance(agg, SummaryTemplate):
-            return None
         with self._templates_lock:
             found = self._templates.get(agg.digest)
         if found is None:
@@ -256,11 +272,8 @@ class Ledger(Application):
         return found
 
     def chosen_template(self, organisation: str, year: int) -> str:
-        try:
-            choices = self.repository.get(choices_id(organisation))
-        except AggregateNotFoundError:
-            return DEFAULT_NAME
-        return (choices.template_for(year) if isinstance(choices, TemplateChoices) else None) or DEFAULT_NAME
+        choices = self._current(choices_id(organisation), TemplateChoices)
+        return (choices.template_for(year) if choices is not None else None) or DEFAULT_NAME
 
     def template_for(self, organisation: str, year: int) -> Template:
         """The template ``organisation`` uses for ``year``: its kinds are the kinds it may log."""
