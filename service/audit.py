@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from domain.years import YearAlreadyClosed
+from domain.years import YearAlreadyClosed, seal_is_valid
 
 
 class AuditRefused(Exception):
@@ -29,11 +29,26 @@ class AuditRefused(Exception):
 
 
 def verify(services: Any, checkpoint: dict | None = None):
-    """Recompute the chain from the raw rows; check store integrity, seals (with the key when set) and
-    a checkpoint. Answers the read model's verification result (``ok``, ``problems``, ``notes``)."""
+    """Recompute the chain from the raw rows against the links the store wrote with each event; check
+    store integrity, that every event reads back, the seals (their HMAC with the key when set) and an
+    unsigned checkpoint. Reads only: answers the verification result (``ok``, ``problems``, ``notes``)."""
     ledger = services.ledger
-    return services.reports.verify(checkpoint=checkpoint, seal_key=services.settings.seal_key(),
-                                   integrity=ledger.integrity_check, contiguous_positions=ledger.is_sqlite)
+    result = services.reports.verify(checkpoint=checkpoint, integrity=ledger.integrity_check,
+                                      contiguous_positions=ledger.is_sqlite, decode=ledger.mapper.to_domain_event)
+    _check_seal_macs(result, services.settings.seal_key())
+    result.sort()
+    return result
+
+
+def _check_seal_macs(result: Any, key: bytes | None) -> None:
+    for s in result.seals:
+        if not s["hmac"]:
+            continue
+        where = f"seal of {s['organisation']} {s['year']}"
+        if key is None:
+            result.notes.append(f"{where}: HMAC not checked (TAIZHANG_SEAL_KEY not given)")
+        elif not seal_is_valid(key, s["organisation"], int(s["year"]), int(s["position"]), s["head"], s["hmac"]):
+            result.fail(int(s["position"]), f"{where}: HMAC does not match: the seal was not made with the key")
 
 
 def close_year(services: Any, year: int, organisation: str | None, actor: str | None) -> dict:

@@ -24,6 +24,7 @@ from uuid import UUID, uuid4, uuid5
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
+from eventsourcing.sqlite import SQLiteApplicationRecorder
 
 from domain.actions import Action
 from domain.catalogue import KINDS_BY_EVENT, Kind
@@ -35,6 +36,8 @@ from service.schemas import InvalidInput, dump_action, load_action, load_changes
 NAMESPACE = UUID("6f1d6f4e-2b1a-5c1e-9d1e-7461697a6861")  # fixed: ids must be the same on every machine
 EVENT_FIELDS = ("occurred_on", "ends_on", "title", "notes", "theme", "firms")
 IMPORT_BATCH = 500
+CHAINED_RECORDERS = {"eventsourcing.sqlite": "service.chained_recorder:ChainedSQLiteRecorder",
+                     "eventsourcing.postgres": "service.chained_postgres:ChainedPostgresRecorder"}
 
 
 class StorageError(RuntimeError):
@@ -68,8 +71,10 @@ def store_env(env: dict | None = None) -> dict:
     chosen = env.get("PERSISTENCE_MODULE") or os.environ.get("PERSISTENCE_MODULE") \
         or os.environ.get("TAIZHANG_PERSISTENCE_MODULE")
     if not chosen:
-        env["PERSISTENCE_MODULE"] = "eventsourcing.sqlite"
+        env["PERSISTENCE_MODULE"] = chosen = "eventsourcing.sqlite"
         env.setdefault("SQLITE_DBNAME", str(data_folder(env) / "ledger.sqlite"))
+    # the recorder that writes each event's chain link in the event's own transaction
+    env.setdefault("APPLICATION_RECORDER_TOPIC", CHAINED_RECORDERS.get(chosen, ""))
     return env
 
 
@@ -183,7 +188,7 @@ class Ledger(Application):
     # --- storage ---
     @property
     def is_sqlite(self) -> bool:
-        return type(self.recorder).__module__ == "eventsourcing.sqlite"
+        return isinstance(self.recorder, SQLiteApplicationRecorder)
 
     def check_storage(self) -> None:
         """SQLite must be in WAL mode with synchronous=FULL: an acknowledged record survives power loss."""
