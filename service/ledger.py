@@ -387,16 +387,18 @@ class Ledger(Application):
 
     # --- closing a year ---
     def close_year(self, organisation: str, year: int, position: int, head: str, actor: str | None = None,
-                   key: bytes | None = None) -> dict:
-        """Seal a year at a chain position and head (given by the hash-chain projection)."""
-        key = key or seal_key()
+                   key: bytes | None = None, note: str = "") -> dict:
+        """Seal a year at a chain position and head: an Ed25519-signed checkpoint ``note`` (service/audit.py
+        makes it), an HMAC under ``key``, or both."""
+        if not note:
+            key = key or seal_key()
         year_id = uuid5(NAMESPACE, f"year:{organisation}:{year}")
         try:
             agg = self.repository.get(year_id)
         except AggregateNotFoundError:
             agg = Year._create(Year.Opened, id=year_id, organisation=organisation, year=year)
-        agg.close(position=position, head=head, hmac=seal_hmac(key, organisation, year, position, head),
-                  actor=actor or default_actor())
+        agg.close(position=position, head=head, hmac=seal_hmac(key, organisation, year, position, head) if key else "",
+                  actor=actor or default_actor(), note=note)
         try:
             self.save(agg)
         except IntegrityError:
