@@ -129,7 +129,7 @@ def verify_bench(events: int = 100_000, say=print) -> dict:
 
     folder = Path(tempfile.mkdtemp(prefix="taizhang-verify-"))
     built = bootstrap(Settings(data=folder))
-    ledger, reports = built.ledger, built.reports
+    ledger = built.ledger
     Store(ledger, Generator()).grow(events, say=lambda *a: None)
     chain_s = 0.0  # the store chains each event as it writes it: nothing to extend any more
     t = time.perf_counter()

@@ -12,7 +12,7 @@ from domain.errors import DomainError
 from projections.reports import Reports
 from service import audit as audit_cases
 from service.accounts import ROLES, AccountError, Accounts
-from service.bootstrap import Services, bootstrap
+from service.bootstrap import Services, Settings, bootstrap
 from service.ledger import ImportRefused, Ledger
 from service.schemas import InvalidInput, catalogue
 
@@ -427,6 +427,27 @@ def verify_checkpoint(file, public_key) -> None:
         fail(f"BAD: {e}")
     click.echo(f"OK: signed by {verifier.name}: tree of {cp.size} events, root {cp.root.hex()}"
                + "".join(f"\n  {line}" for line in cp.extensions))
+
+
+@cli.command(name="backup")
+@click.argument("dest", type=click.Path(file_okay=False))
+def backup_(dest: str) -> None:
+    """A consistent copy of the ledger and the accounts into the new folder DEST, while the server writes
+    (SQLite online backup API; pg_dump on PostgreSQL); then verifies the copy. Restore: see the README."""
+    from service.backup import BackupRefused, backup
+
+    try:
+        made = backup(services(), dest)
+    except BackupRefused as e:
+        fail(f"未备份 / no backup: {e}")
+    click.echo(f"backup in {made['folder']}: {', '.join(made['files'])}")
+    if "ledger.sqlite" in made["files"]:
+        copy = bootstrap(Settings.from_env(dest))
+        result = audit_cases.verify(copy)
+        copy.ledger.close()
+        if not result.ok:
+            fail(f"BAD: the copy does not verify: {result.problems[0]}")
+        click.echo(f"OK: the copy verifies: {result.events} events, head {result.head} at position {result.position}")
 
 
 # --- accounts --------------------------------------------------------------------------------

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from service.signing import Checkpoint, NoteError, Signer, Verifier, key_id, open_note, read_checkpoint
+from service.signing import (
+    Checkpoint,
+    NoteError,
+    Signer,
+    Verifier,
+    key_id,
+    open_note,
+    read_checkpoint,
+)
 
 
 def test_a_checkpoint_note_verifies_with_the_public_key_alone_and_nothing_else_passes():
