@@ -17,6 +17,7 @@ from service.ledger import ImportRefused, Ledger
 from service.schemas import InvalidInput, catalogue
 
 USCC_SHAPE = re.compile(r"^[0-9A-Z]{18}$")
+PROVENANCE_FORMATS = ("json", "xlsx", "docx")  # exports that carry what they were made from
 
 
 def services() -> Services:
@@ -253,6 +254,13 @@ def summary(year: int, fmt: str, as_of: str | None, organisation: str | None, ou
         body = open_reports().summary(year, organisation, as_of)
     except ValueError as e:
         fail(f"--as-of: {e}", 2)
+    if fmt in PROVENANCE_FORMATS:
+        from projections.provenance import attach
+
+        try:
+            attach(body, audit_cases.export_checkpoint(services()))
+        except audit_cases.AuditRefused as e:
+            fail("\n".join([str(e), *(f"  {p}" for p in e.problems)]))
     if fmt == "json":
         data: str | bytes = json.dumps(body, ensure_ascii=False, indent=2)
     else:
@@ -427,6 +435,31 @@ def verify_checkpoint(file, public_key) -> None:
         fail(f"BAD: {e}")
     click.echo(f"OK: signed by {verifier.name}: tree of {cp.size} events, root {cp.root.hex()}"
                + "".join(f"\n  {line}" for line in cp.extensions))
+
+
+@cli.command(name="verify-summary")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+def verify_summary(file: str) -> None:
+    """Check a downloaded summary (json, xlsx, docx) against the ledger: every figure, its events, and the
+    checkpoint it was made under."""
+    from pathlib import Path
+
+    from projections.provenance import check, read_file
+
+    fmt = Path(file).suffix.lstrip(".").lower()
+    try:
+        block, shown = read_file(Path(file).read_bytes(), fmt)
+    except (ValueError, KeyError, StopIteration) as e:
+        fail(f"BAD: no provenance in {file} ({type(e).__name__}: {e})", 2)
+    fresh = open_reports().summary(int(block["year"]), block["organisation"], int(block["position"]))
+    problems = check(block, shown, fresh)
+    cp = block.get("checkpoint")
+    result = audit_cases.verify(services(), *((None, cp) if isinstance(cp, str) else (cp, None)))
+    problems += [f"the ledger: {p}" for p in result.problems]
+    if problems:
+        fail("BAD: " + "\n  also ".join(problems))
+    click.echo(f"OK: {len(block['figures'])} figures of {block['organisation']} {block['year']} as at position "
+               f"{block['position']} agree with the ledger, which verifies against the file's checkpoint")
 
 
 @cli.command(name="backup")

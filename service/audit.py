@@ -137,6 +137,14 @@ def signed_checkpoint(services: Any, extensions: tuple[str, ...] = ()) -> tuple[
     return signer.sign(cp.text()), result
 
 
+def export_checkpoint(services: Any) -> Any:
+    """The checkpoint an exported summary names as its provenance: signed when the server has the key,
+    else the chain head (unsigned JSON)."""
+    if services.settings.signer() is None:
+        return services.reports.checkpoint()
+    return signed_checkpoint(services)[0]
+
+
 def prove(services: Any, positions: list[int], checkpoint_note: str | None = None) -> dict:
     """RFC 9162 inclusion proofs of the events at ``positions`` against a signed checkpoint (the one given,
     else a new one): what ``taizhang verify-checkpoint`` checks offline with the public key alone."""
