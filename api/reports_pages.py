@@ -18,8 +18,10 @@ from werkzeug.routing import BuildError
 
 from api.auth import error_page, reader
 from api.extensions import services
+from projections.provenance import attach
 from projections.render import EXTENSIONS, MEDIA_TYPES, RENDERERS, filename
 from projections.summary import figure_index
+from service import audit as audit_cases
 
 bp = Blueprint("reports", __name__)
 
@@ -293,6 +295,8 @@ def download(year: int, fmt: str):
     if fmt not in RENDERERS:
         return error_page(404, _('No download in the format "%(fmt)s".', fmt=fmt))
     summary = _summary(year, _moment_arg("as_of"))
+    if fmt in ("json", "xlsx", "docx"):  # what it was made from, for `taizhang verify-summary`
+        summary = attach(summary, audit_cases.export_checkpoint(services()))
     data = RENDERERS[fmt](summary)
     body = data.encode("utf-8") if isinstance(data, str) else data
     response = Response(body, content_type=MEDIA_TYPES[fmt])

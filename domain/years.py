@@ -52,13 +52,15 @@ class Year(Aggregate):
         head: str
         hmac: str
         actor: str
+        note: str = ""  # the seal as an Ed25519-signed checkpoint note (seals made before: HMAC only)
 
         def apply(self, aggregate: "Year") -> None:
             aggregate.seal = {"position": self.position, "head": self.head, "hmac": self.hmac,
-                              "actor": self.actor, "closed_at": self.timestamp.isoformat()}
+                              "note": getattr(self, "note", ""), "actor": self.actor,
+                              "closed_at": self.timestamp.isoformat()}
 
-    def close(self, *, position: int, head: str, hmac: str, actor: str) -> None:
+    def close(self, *, position: int, head: str, hmac: str, actor: str, note: str = "") -> None:
         if self.seal is not None:
             raise YearAlreadyClosed(f"{self.organisation} {self.year} was closed already")
         self.trigger_event(self.Closed, year=self.year, organisation=self.organisation, position=position,
-                           head=head, hmac=hmac, actor=actor)
+                           head=head, hmac=hmac, actor=actor, note=note)

@@ -1,46 +1,32 @@
-"""Tamper evidence: a hash chain over the raw stored events, in notification order.
+"""Tamper evidence: check the raw stored events against the chain the event store wrote beside them.
 
-h_0 = 32 zero bytes; h_n = SHA-256(h_{n-1} ‖ position ‖ originator id ‖ version ‖ topic ‖ state), each
-part length-prefixed. The chain is a pull projection kept in the views file; ``verify`` recomputes
-it from the raw rows and checks it against the stored chain, the seals of closed years (their HMAC
-needs the key kept outside the database) and an offline checkpoint an auditor kept.
+Every event's chain link h_n = SHA-256(h_{n-1} ‖ event n) is written by the event store in the event's
+own transaction (service/chained_recorder.py; the hash itself is domain/chain.py). ``verify`` reads the
+raw rows and the stored links — it writes nothing, so it answers the same on a read-only folder — and
+recomputes, per event, the link and the RFC 9162 Merkle leaf. An event without a link is an error: it
+was written behind the application's back. The result carries the Merkle leaves, so that the audit
+use cases (service/audit.py) can check signed checkpoints and seals against the tree heads without this
+module knowing any key.
 
 eventsourcing itself detects no edited, swapped, deleted or inserted row: this module does.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import struct
-import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterator
 
-from domain.years import seal_is_valid
+from domain import merkle
+from domain.chain import GENESIS, entry_bytes, link
 
-GENESIS = "0" * 64
+__all__ = ["GENESIS", "link", "raw_rows", "verify", "Verification", "Problem", "load_checkpoint",
+           "CHECKPOINT_FORMAT", "SEAL_TOPIC"]
+
 CHECKPOINT_FORMAT = "taizhang-checkpoint/1"
-
-
-def _part(data: bytes) -> bytes:
-    return struct.pack(">I", len(data)) + data
-
-
-def _raw(value: Any) -> bytes:
-    """Bytes as stored; text (what SQL's replace() leaves in a BLOB column) as its UTF-8."""
-    return value.encode() if isinstance(value, str) else bytes(value)
-
-
-def link(previous_hex: str, position: int, originator_id: Any, version: int, topic: str, state: bytes) -> str:
-    """The chain hash of one stored event after ``previous_hex``."""
-    h = hashlib.sha256(bytes.fromhex(previous_hex))
-    h.update(struct.pack(">q", position))
-    h.update(_part(str(originator_id).encode()))
-    h.update(struct.pack(">q", version))
-    h.update(_part(_raw(topic)))
-    h.update(_part(_raw(state)))
-    return h.hexdigest()
+SEAL_TOPIC = "taizhang:YearClosed"
+LINK_PAGE = 20000
 
 
 def raw_rows(recorder: Any, page: int = 5000, stop: int | None = None) -> Iterator[Any]:
@@ -54,55 +40,23 @@ def raw_rows(recorder: Any, page: int = 5000, stop: int | None = None) -> Iterat
         position = batch[-1].id
 
 
-class Chain:
-    """The stored chain (table ``chain`` in the views file), extended by pulling new events."""
+def stored_links(recorder: Any) -> dict[int, str]:
+    """The chain the store holds: position → link."""
+    out: dict[int, str] = {}
+    start = 1
+    while True:
+        batch = recorder.select_links(start=start, limit=LINK_PAGE)
+        if not batch:
+            return out
+        out.update(batch)
+        start = batch[-1][0] + 1
 
-    def __init__(self, recorder: Any, store: Any):
-        """``store``: the ViewStore whose file holds the chain (its ``db`` is per thread)."""
-        self.recorder = recorder
-        self.store = store
-        self.lock = threading.Lock()
-        if "chain" not in self.db.table_names():
-            self.db["chain"].create({"position": int, "hash": str}, pk="position")
 
-    @property
-    def db(self) -> Any:
-        return self.store.db
-
-    def head(self) -> tuple[int, str]:
-        row = self.db.execute("SELECT position, hash FROM chain ORDER BY position DESC LIMIT 1").fetchone()
-        return (row[0], row[1]) if row else (0, GENESIS)
-
-    def hash_at(self, position: int) -> str | None:
-        row = self.db.execute("SELECT hash FROM chain WHERE position = ?", [position]).fetchone()
-        return row[0] if row else None
-
-    def catch_up(self, batch: int = 5000) -> tuple[int, str]:
-        with self.lock:
-            while True:
-                position, head = self.head()
-                rows = self.recorder.select_notifications(start=position + 1, limit=batch)
-                if not rows:
-                    return position, head
-                links = []
-                for n in rows:
-                    head = link(head, n.id, n.originator_id, n.originator_version, n.topic, n.state)
-                    links.append((n.id, head))
-                conn = self.db.conn
-                conn.execute("BEGIN IMMEDIATE")
-                try:
-                    # another process may have extended the chain meanwhile: then fold again from its head
-                    if self.head()[0] == position:
-                        conn.executemany("INSERT INTO chain (position, hash) VALUES (?, ?)", links)
-                    conn.execute("COMMIT")
-                except BaseException:
-                    conn.execute("ROLLBACK")
-                    raise
-
-    def checkpoint(self) -> dict:
-        position, head = self.catch_up()
-        return {"format": CHECKPOINT_FORMAT, "position": position, "head": head,
-                "taken_at": datetime.now(timezone.utc).isoformat()}
+def chain_checkpoint(recorder: Any) -> dict:
+    """The store's chain head now, as the small JSON an auditor keeps offline (the unsigned kind)."""
+    position, head = recorder.chain_head()
+    return {"format": CHECKPOINT_FORMAT, "position": position, "head": head,
+            "taken_at": datetime.now(timezone.utc).isoformat()}
 
 
 @dataclass
@@ -122,41 +76,62 @@ class Verification:
     events: int = 0
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    seals: list[dict] = field(default_factory=list)  # as the raw YearClosed rows say, with their event position
+    leaves: list[bytes] = field(default_factory=list, repr=False)  # the Merkle leaf of each event, in order
+    positions: list[int] = field(default_factory=list, repr=False)  # the position of each leaf
+    heads: dict[int, str] = field(default_factory=dict, repr=False)  # recomputed links at the positions asked for
 
     def fail(self, position: int | None, why: str) -> None:
         self.ok = False
         self.problems.append(Problem(position, why))
+
+    def sort(self) -> None:
+        """The first problem is the first bad position (the store's own integrity check, which has none, first)."""
+        self.problems.sort(key=lambda problem: -1 if problem.position is None else problem.position)
+
+    def root(self, size: int | None = None) -> bytes:
+        """The Merkle tree head over the first ``size`` events (all by default)."""
+        return merkle.root(self.leaves if size is None else self.leaves[:size])
+
+    def position_of_leaf(self, size: int) -> int:
+        """The position of the last event of a tree of ``size`` (0 for the empty tree)."""
+        return self.positions[size - 1] if 0 < size <= len(self.positions) else 0
 
     def as_json(self) -> dict:
         return {"ok": self.ok, "position": self.position, "head": self.head, "events": self.events,
                 "problems": [{"position": p.position, "why": p.why} for p in self.problems], "notes": self.notes}
 
 
-def verify(recorder: Any, chain: Chain, *, seals: list[dict] = (), checkpoint: dict | None = None,
-           seal_key: bytes | None = None, integrity: Callable[[], list[str]] | None = None,
-           contiguous_positions: bool = True) -> Verification:
-    """Recompute the chain from the raw rows and check it against everything that vouches for it.
+def verify(recorder: Any, *, checkpoint: dict | None = None, integrity: Callable[[], list[str]] | None = None,
+           contiguous_positions: bool = True, decode: Callable[[Any], Any] | None = None,
+           heads_at: set[int] = frozenset()) -> Verification:
+    """Recompute the chain and the Merkle leaves from the raw rows and check them against the stored chain.
 
     Checks, in order: the store's own integrity check; every (originator, version) once and each
     originator's versions 1..n without gaps; positions without gaps (SQLite: a gap is a deleted row);
-    every stored chain link equal to the recomputed one (an edited, swapped or deleted row breaks it);
-    every seal's head and HMAC; the checkpoint's head. Events after the chained head are listed as
-    not yet chained, and are still checked for structure.
+    every event has its stored link, equal to the recomputed one (an edited, swapped or inserted row
+    breaks it); no link without its event (a deleted row); each event reads back (``decode``); every
+    seal's head; an unsigned checkpoint's head (``checkpoint``: position and head). Writes nothing.
     """
     result = Verification()
     if integrity is not None:
         for message in integrity():
             result.fail(None, f"store integrity check: {message}")
-    stored = dict(chain.db.execute("SELECT position, hash FROM chain").fetchall())
-    chained_head = max(stored) if stored else 0
-    heads_wanted = {int(s["position"]) for s in seals}
+    if not hasattr(recorder, "select_links"):
+        result.fail(None, "this event store keeps no chain: every event is unvouched for")
+        stored: dict[int, str] = {}
+    else:
+        stored = stored_links(recorder)
+    wanted = set(heads_at)
+    for n in recorder.select_notifications(start=1, limit=1_000_000, topics=[SEAL_TOPIC]):
+        seal = _seal(n)  # the seals first: the links at their positions come before them
+        if seal is not None:
+            wanted.add(int(seal["position"]))
     if checkpoint:
-        heads_wanted.add(int(checkpoint["position"]))
-    heads: dict[int, str] = {}
+        wanted.add(int(checkpoint["position"]))
     versions: dict[str, int] = {}
     seen: set[tuple[str, int]] = set()
-    head, previous_position, unchained = GENESIS, 0, 0
-    present: set[int] = set()
+    head, previous_position, unlinked = GENESIS, 0, []
     for n in raw_rows(recorder):
         result.events += 1
         oid = str(n.originator_id)
@@ -167,7 +142,6 @@ def verify(recorder: Any, chain: Chain, *, seals: list[dict] = (), checkpoint: d
         if n.originator_version > last + 1:
             result.fail(n.id, f"{oid} jumps from version {last} to {n.originator_version}: an event is missing")
         versions[oid] = max(last, n.originator_version)
-        present.add(n.id)
         if contiguous_positions and n.id != previous_position + 1:
             gone = f"position {n.id - 1} is" if n.id - 1 == previous_position + 1 else \
                 f"positions {previous_position + 1}–{n.id - 1} are"
@@ -176,52 +150,83 @@ def verify(recorder: Any, chain: Chain, *, seals: list[dict] = (), checkpoint: d
         if not isinstance(n.state, (bytes, bytearray, memoryview)):
             result.fail(n.id, f"state stored as {type(n.state).__name__}, not bytes: written outside the application")
         try:
-            head = link(head, n.id, n.originator_id, n.originator_version, n.topic, n.state)
+            entry = entry_bytes(n.id, n.originator_id, n.originator_version, n.topic, n.state)
         except (TypeError, ValueError, struct.error) as e:
             result.fail(n.id, f"stored row cannot be read as an event ({e}): written outside the application")
             head = stored.get(n.id, head)
             continue
-        if n.id in heads_wanted:
-            heads[n.id] = head
-        if n.id in stored:
-            if stored[n.id] != head:
-                result.fail(n.id, "chain hash differs from the stored chain: this event (or one before it "
-                                  "since the last good link) was altered, swapped or inserted")
-                head = stored[n.id]  # resynchronise so that later damage is reported on its own
-        elif n.id <= chained_head:
-            result.fail(n.id, "event not in the stored chain: inserted after the fact")
-        else:
-            unchained += 1
-    missing = sorted(p for p in stored if p not in present)
+        result.leaves.append(merkle.leaf_hash(entry))
+        result.positions.append(n.id)
+        head = link(head, n.id, n.originator_id, n.originator_version, n.topic, n.state)
+        if n.id in wanted:
+            result.heads[n.id] = head
+        if n.id not in stored:
+            unlinked.append(n.id)
+        elif stored[n.id] != head:
+            result.fail(n.id, "chain hash differs from the link stored with the event: this event (or one before "
+                              "it since the last good link) was altered, swapped or inserted")
+            head = stored[n.id]  # resynchronise so that later damage is reported on its own
+        if decode is not None:
+            try:
+                decode(n)
+            except Exception as e:  # a row the application cannot read must be reported, not crash the check
+                result.fail(n.id, f"the event cannot be read ({type(e).__name__}: {e}): written outside the "
+                                  "application")
+        if n.topic == SEAL_TOPIC:
+            seal = _seal(n)
+            if seal is None:
+                result.fail(n.id, "a year's seal that cannot be read: written outside the application")
+            else:
+                result.seals.append(seal)
+    for p in unlinked[:20]:
+        result.fail(p, "event without its chain link: written behind the application's back")
+    if len(unlinked) > 20:
+        result.fail(unlinked[20], f"… and {len(unlinked) - 20} more events without their chain link")
+    missing = sorted(set(stored) - set(result.positions))
     for p in missing[:20]:
-        result.fail(p, "chained event no longer in the store: deleted")
-    if unchained:
-        result.notes.append(f"{unchained} newest events are not chained yet")
+        result.fail(p, "a chained event is no longer in the store: deleted")
+    origin = recorder.chain_origin() if hasattr(recorder, "chain_origin") else None
+    if origin and origin["chained_through"]:
+        result.notes.append(f"positions 1–{origin['chained_through']} were chained when this ledger was first "
+                            f"started with the write-time chain ({origin['chained_at']}), not as they were written")
     result.position, result.head = previous_position, head
-    for s in seals:
-        where = f"seal of {s['organisation']} {s['year']}"
-        recomputed = heads.get(int(s["position"]))
-        if recomputed != s["head"]:
-            result.fail(int(s["position"]), f"{where}: the chain at the sealed position no longer matches the seal")
-        if seal_key is None:
-            result.notes.append(f"{where}: HMAC not checked (TAIZHANG_SEAL_KEY not given)")
-        elif not seal_is_valid(seal_key, s["organisation"], int(s["year"]), int(s["position"]), s["head"], s["hmac"]):
-            result.fail(int(s["position"]), f"{where}: HMAC does not match: the seal was not made with the key")
+    _check_seal_heads(result, wanted)
     if checkpoint:
         p = int(checkpoint["position"])
         if p > previous_position:
             result.fail(previous_position + 1, f"checkpoint at position {p} is beyond the store's last event "
                                                f"{previous_position}: the tail from {previous_position + 1} on "
                                                "was deleted")
-        elif heads.get(p) != checkpoint["head"]:
+        elif result.heads.get(p) != checkpoint["head"]:
             result.fail(p, "the chain at the checkpoint's position differs from the checkpoint: history was "
                            "rewritten before it")
-    # the first problem is the first bad position (the store's own integrity check, which has none, first)
-    result.problems.sort(key=lambda problem: -1 if problem.position is None else problem.position)
+    result.sort()
     return result
 
 
+def _seal(n: Any) -> dict | None:
+    try:
+        data = json.loads(bytes(n.state) if not isinstance(n.state, str) else n.state)
+        seal = {k: data[k] for k in ("organisation", "year", "position", "head")}
+    except (ValueError, KeyError, TypeError):
+        return None
+    seal.update(hmac=data.get("hmac") or "", note=data.get("note") or "", event_position=n.id)
+    return seal
+
+
+def _check_seal_heads(result: Verification, wanted: set[int]) -> None:
+    for s in result.seals:
+        p = int(s["position"])
+        if p > result.position:
+            result.fail(result.position + 1, f"seal of {s['organisation']} {s['year']}: sealed at position {p}, "
+                                             f"beyond the store's last event {result.position}: the tail was deleted")
+        elif result.heads.get(p) != s["head"]:
+            result.fail(p, f"seal of {s['organisation']} {s['year']}: the chain at the sealed position no longer "
+                           "matches the seal")
+
+
 def load_checkpoint(text: str) -> dict:
+    """An unsigned checkpoint (the JSON of ``chain_checkpoint``)."""
     data = json.loads(text)
     if data.get("format") != CHECKPOINT_FORMAT or "position" not in data or "head" not in data:
         raise ValueError("not a taizhang checkpoint file")

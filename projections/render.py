@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 from decimal import Decimal, InvalidOperation
 from typing import Any, Callable, Iterator
@@ -445,6 +446,9 @@ def to_docx(summary: dict) -> bytes:
         _docx_table(doc, ("目标", "目标数", "完成数"), rows)
 
     buffer = io.BytesIO()
+    if summary.get("provenance"):  # what it was made from (projections/provenance.py), as hidden text
+        hidden = doc.add_paragraph().add_run(json.dumps(summary["provenance"], ensure_ascii=False))
+        hidden.font.hidden = True
     doc.save(buffer)
     return buffer.getvalue()
 
@@ -499,6 +503,9 @@ def to_xlsx(summary: dict) -> bytes:
         ]
         _xlsx_sheet(ts, TARGET_HEADERS_ZH, trows, (28, 16, 20, 10, 8, 10, 36))
 
+    if summary.get("provenance"):  # what it was made from (projections/provenance.py): read by verify-summary
+        sheet = wb.create_sheet("来源")
+        sheet["A1"] = json.dumps(summary["provenance"], ensure_ascii=False)
     wb.properties.title = _title(summary)
     if summary.get("organisation"):
         wb.properties.creator = str(summary["organisation"])

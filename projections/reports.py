@@ -9,7 +9,7 @@ from typing import Any, Callable
 
 from projections import org_units as unit_views
 from projections import templates as template_views
-from projections.chain import Chain, link, raw_rows, verify
+from projections.chain import chain_checkpoint, link, raw_rows, verify
 from projections.faults import storage_fault
 from projections.summary import build_summary, difference, figure_index, scope_of
 from projections.views import Projector, ViewStore, as_of_store
@@ -33,14 +33,30 @@ class Reports:
         self.store = ViewStore(path)
         self.projector = Projector(recorder, self.store, batch=batch)
         self.recorder = recorder
-        self.chain = Chain(recorder, self.store)
         self._organisations: tuple[int, list[str]] = (-1, [])
         self._years: tuple[int, list[int]] = (-1, [])
         self._memo: dict[tuple[str, int, int], dict] = {}  # summaries at positions, parsed, in this process
         self.fault: str | None = None  # the storage fault that stopped the last catch-up, if any
         self._ensure_cache()
 
+    def _copy_links(self) -> None:
+        """The audit timeline shows each event's chain link: a copy of the store's, for display only
+        (``verify`` never reads it)."""
+        if not hasattr(self.recorder, "select_links"):
+            return
+        db = self.store.db
+        start = (db.execute("SELECT MAX(position) FROM chain").fetchone()[0] or 0) + 1
+        while True:
+            batch = self.recorder.select_links(start=start, limit=5000)
+            if not batch:
+                return
+            with db.conn:
+                db.conn.executemany("INSERT OR REPLACE INTO chain (position, hash) VALUES (?, ?)", batch)
+            start = batch[-1][0] + 1
+
     def _ensure_cache(self) -> None:
+        if "chain" not in self.store.db.table_names():
+            self.store.db["chain"].create({"position": int, "hash": str}, pk="position")
         if "summary_cache" not in self.store.db.table_names():
             self.store.db["summary_cache"].create(
                 {"organisation": str, "year": int, "position": int, "body": str},
@@ -50,7 +66,7 @@ class Reports:
         """Fold what is new; when the disk is full or the folder read-only, answer from what is there."""
         try:
             position = self.projector.catch_up(progress=progress)
-            self.chain.catch_up()
+            self._copy_links()
         except Exception as e:
             fault = storage_fault(e)
             if fault is None:
@@ -196,29 +212,20 @@ class Reports:
 
     # --- tamper evidence ---
     def chain_head(self) -> tuple[int, str]:
-        self.catch_up()
-        return self.chain.head()
+        """(position, link) of the newest event, as the event store wrote it with the event."""
+        return self.recorder.chain_head()
 
     def checkpoint(self) -> dict:
-        self.catch_up()
-        return self.chain.checkpoint()
+        """The chain head as an unsigned JSON checkpoint (signed ones: service/audit.py)."""
+        return chain_checkpoint(self.recorder)
 
-    def verify(self, *, checkpoint: dict | None = None, seal_key: bytes | None = None,
-               integrity: Callable[[], list[str]] | None = None, contiguous_positions: bool = True):
-        """Recompute the chain from the raw rows. Does NOT extend the stored chain first: a row slipped
-        in after the chained head must not be vouched for by the check that should catch it."""
-        try:
-            self.projector.catch_up()  # the seals come from the views; the chain stays as it was
-            unfolded = None
-        except Exception as e:  # a row the fold cannot read must be reported, not crash the check
-            unfolded = (self.store.position + 1, f"{type(e).__name__}: {e}")
-        result = verify(self.recorder, self.chain, seals=self.seals(), checkpoint=checkpoint, seal_key=seal_key,
-                        integrity=integrity, contiguous_positions=contiguous_positions)
-        if unfolded:
-            result.fail(unfolded[0], f"the events from position {unfolded[0]} on cannot be read ({unfolded[1]}): "
-                                     "written outside the application")
-            result.problems.sort(key=lambda problem: -1 if problem.position is None else problem.position)
-        return result
+    def verify(self, *, checkpoint: dict | None = None, integrity: Callable[[], list[str]] | None = None,
+               contiguous_positions: bool = True, decode: Callable[[Any], Any] | None = None,
+               heads_at: set[int] = frozenset()):
+        """Recompute the chain from the raw rows against the links the store wrote with them. Reads only the
+        event store: nothing is folded or written first (a read-only folder gets the same answer)."""
+        return verify(self.recorder, checkpoint=checkpoint, integrity=integrity,
+                      contiguous_positions=contiguous_positions, decode=decode, heads_at=heads_at)
 
     def audit_lines(self):
         """The whole log, each event with its position, raw state and chain hash (JSON lines)."""

@@ -12,11 +12,12 @@ from domain.errors import DomainError
 from projections.reports import Reports
 from service import audit as audit_cases
 from service.accounts import ROLES, AccountError, Accounts
-from service.bootstrap import Services, bootstrap
+from service.bootstrap import Services, Settings, bootstrap
 from service.ledger import ImportRefused, Ledger
 from service.schemas import InvalidInput, catalogue
 
 USCC_SHAPE = re.compile(r"^[0-9A-Z]{18}$")
+PROVENANCE_FORMATS = ("json", "xlsx", "docx")  # exports that carry what they were made from
 
 
 def services() -> Services:
@@ -366,6 +367,13 @@ def summary(year: int, fmt: str, as_of: str | None, organisation: str | None, ou
         body = open_reports().summary(year, organisation, as_of, include_children)
     except ValueError as e:
         fail(f"--as-of: {e}", 2)
+    if fmt in PROVENANCE_FORMATS:
+        from projections.provenance import attach
+
+        try:
+            attach(body, audit_cases.export_checkpoint(services()))
+        except audit_cases.AuditRefused as e:
+            fail("\n".join([str(e), *(f"  {p}" for p in e.problems)]))
     if fmt == "json":
         data: str | bytes = json.dumps(body, ensure_ascii=False, indent=2)
     else:
@@ -411,32 +419,47 @@ def close(year: int, organisation: str | None, actor: str | None) -> None:
 
 @cli.command()
 @click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), default=None)
-def checkpoint(output: str | None) -> None:
-    """Write the current chain head as a small JSON for an auditor to keep offline."""
-    data = json.dumps(open_reports().checkpoint(), ensure_ascii=False, indent=2)
+@click.option("--unsigned", is_flag=True, help="the old small JSON (position and chain head), not a signed note")
+def checkpoint(output: str | None, unsigned: bool) -> None:
+    """Write a checkpoint for an auditor to keep offline: a C2SP tlog-checkpoint signed with
+    TAIZHANG_SIGNING_KEY (tree size and RFC 9162 root over every event), or with --unsigned the chain head."""
+    if unsigned or services().settings.signer() is None:
+        if not unsigned:
+            click.echo("note: TAIZHANG_SIGNING_KEY is not set: an unsigned checkpoint (see taizhang keygen)", err=True)
+        data = json.dumps(open_reports().checkpoint(), ensure_ascii=False, indent=2) + "\n"
+    else:
+        try:
+            data, _result = audit_cases.signed_checkpoint(services())
+        except audit_cases.AuditRefused as e:
+            fail("\n".join([str(e), *(f"  {p}" for p in e.problems)]))
     if output:
         with open(output, "w", encoding="utf-8") as out:
-            out.write(data + "\n")
+            out.write(data)
         click.echo(f"checkpoint written to {output}", err=True)
     else:
-        click.echo(data)
+        click.echo(data, nl=False)
 
 
 @cli.command(name="verify")
 @click.option("--checkpoint", "checkpoint_file", type=click.File("r", encoding="utf-8"), default=None,
-              help="a checkpoint JSON kept offline: proves the ledger still extends it")
+              help="a checkpoint kept offline (signed note, or the unsigned JSON): the ledger must still extend it")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 def verify_(checkpoint_file, fmt: str) -> None:
     """Recompute the hash chain from the raw rows; check integrity, seals and a checkpoint."""
     from projections.chain import load_checkpoint
+    from service.signing import is_signed_note
 
-    cp = None
+    cp, signed = None, None
     if checkpoint_file is not None:
-        try:
-            cp = load_checkpoint(checkpoint_file.read())
-        except ValueError as e:
-            fail(f"--checkpoint: {e}", 2)
-    result = audit_cases.verify(services(), cp)
+        text = checkpoint_file.read()
+        if is_signed_note(text):
+            signed = text
+        else:
+            try:
+                cp = load_checkpoint(text)
+            except ValueError as e:
+                fail(f"--checkpoint: {e}", 2)
+    result = audit_cases.verify(services(), cp, signed)
     if fmt == "json":
         click.echo(json.dumps(result.as_json(), ensure_ascii=False, indent=2))
     elif result.ok:
@@ -449,6 +472,128 @@ def verify_(checkpoint_file, fmt: str) -> None:
         for p in result.problems[1:]:
             click.echo(f"  also {p}", err=True)
     sys.exit(0 if result.ok else 1)
+
+
+# --- signed evidence: keys, inclusion proofs, offline checks ---------------------------------
+
+@cli.command()
+@click.argument("name")
+@click.option("--out", "prefix", required=True, type=click.Path(dir_okay=False),
+              help="writes PREFIX.key (the signer key: keep it outside the data folder) and PREFIX.pub")
+def keygen(name: str, prefix: str) -> None:
+    """Make an Ed25519 key pair for checkpoints and seals; NAME is the log's origin (e.g. gsl.example/ledger)."""
+    import os
+
+    from service.signing import NoteError, Signer
+
+    try:
+        signer = Signer.generate(name)
+    except NoteError as e:
+        fail(str(e), 2)
+    fd = os.open(f"{prefix}.key", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(signer.text() + "\n")
+    with open(f"{prefix}.pub", "w", encoding="utf-8") as out:
+        out.write(signer.verifier.text() + "\n")
+    click.echo(f"signer key {prefix}.key (set TAIZHANG_SIGNING_KEY to its path), public key {prefix}.pub")
+
+
+@cli.command()
+@click.argument("target")
+@click.option("--checkpoint", "checkpoint_file", type=click.File("r", encoding="utf-8"), default=None,
+              help="a signed checkpoint to prove against (default: a new one)")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), default=None)
+def prove(target: str, checkpoint_file, output: str | None) -> None:
+    """An RFC 9162 inclusion proof of one event (a position) or of every event of a record (its id)."""
+    if target.isdigit():
+        positions = [int(target)]
+    else:
+        oid = parse_record_id(target)
+        positions = [n.id for n in services().ledger.recorder.select_notifications(start=1, limit=10**9)
+                     if n.originator_id == oid]
+        if not positions:
+            fail(f"没有该记录的事件 / no events of record {target}")
+    try:
+        doc = audit_cases.prove(services(), positions, checkpoint_file.read() if checkpoint_file else None)
+    except audit_cases.AuditRefused as e:
+        fail("\n".join([str(e), *(f"  {p}" for p in e.problems)]))
+    data = json.dumps(doc, ensure_ascii=False, indent=2)
+    if output:
+        with open(output, "w", encoding="utf-8") as out:
+            out.write(data + "\n")
+        click.echo(f"proof written to {output}", err=True)
+    else:
+        click.echo(data)
+
+
+@cli.command(name="verify-checkpoint")
+@click.argument("file", type=click.File("r", encoding="utf-8"))
+@click.option("--public-key", "public_key", required=True, type=click.File("r", encoding="utf-8"))
+def verify_checkpoint(file, public_key) -> None:
+    """Offline, with the public key alone: a signed checkpoint or seal note, or a `prove` document."""
+    from service.signing import NoteError, Verifier, read_checkpoint
+
+    text = file.read()
+    try:
+        verifier = Verifier.parse(public_key.read())
+        if text.lstrip().startswith("{"):
+            doc = json.loads(text)
+            problems = audit_cases.check_proof(doc, verifier)
+            if problems:
+                fail("BAD: " + "\n  also ".join(problems))
+            click.echo(f"OK: {len(doc['events'])} event(s) included in the signed tree of {doc['tree_size']}")
+            return
+        cp = read_checkpoint(text, verifier)
+    except (NoteError, ValueError, KeyError) as e:
+        fail(f"BAD: {e}")
+    click.echo(f"OK: signed by {verifier.name}: tree of {cp.size} events, root {cp.root.hex()}"
+               + "".join(f"\n  {line}" for line in cp.extensions))
+
+
+@cli.command(name="verify-summary")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+def verify_summary(file: str) -> None:
+    """Check a downloaded summary (json, xlsx, docx) against the ledger: every figure, its events, and the
+    checkpoint it was made under."""
+    from pathlib import Path
+
+    from projections.provenance import check, read_file
+
+    fmt = Path(file).suffix.lstrip(".").lower()
+    try:
+        block, shown = read_file(Path(file).read_bytes(), fmt)
+    except (ValueError, KeyError, StopIteration) as e:
+        fail(f"BAD: no provenance in {file} ({type(e).__name__}: {e})", 2)
+    fresh = open_reports().summary(int(block["year"]), block["organisation"], int(block["position"]))
+    problems = check(block, shown, fresh)
+    cp = block.get("checkpoint")
+    result = audit_cases.verify(services(), *((None, cp) if isinstance(cp, str) else (cp, None)))
+    problems += [f"the ledger: {p}" for p in result.problems]
+    if problems:
+        fail("BAD: " + "\n  also ".join(problems))
+    click.echo(f"OK: {len(block['figures'])} figures of {block['organisation']} {block['year']} as at position "
+               f"{block['position']} agree with the ledger, which verifies against the file's checkpoint")
+
+
+@cli.command(name="backup")
+@click.argument("dest", type=click.Path(file_okay=False))
+def backup_(dest: str) -> None:
+    """A consistent copy of the ledger and the accounts into the new folder DEST, while the server writes
+    (SQLite online backup API; pg_dump on PostgreSQL); then verifies the copy. Restore: see the README."""
+    from service.backup import BackupRefused, backup
+
+    try:
+        made = backup(services(), dest)
+    except BackupRefused as e:
+        fail(f"未备份 / no backup: {e}")
+    click.echo(f"backup in {made['folder']}: {', '.join(made['files'])}")
+    if "ledger.sqlite" in made["files"]:
+        copy = bootstrap(Settings.from_env(dest))
+        result = audit_cases.verify(copy)
+        copy.ledger.close()
+        if not result.ok:
+            fail(f"BAD: the copy does not verify: {result.problems[0]}")
+        click.echo(f"OK: the copy verifies: {result.events} events, head {result.head} at position {result.position}")
 
 
 # --- accounts --------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from projections.reports import Reports
 from service.accounts import Accounts
 from service.ledger import Ledger, data_folder
 from service.sheet_store import SheetStore
+from service.signing import PUBLIC_KEY_VARIABLE, SIGNING_KEY_VARIABLE, Signer, Verifier
 
 SEAL_KEY_VARIABLE = "TAIZHANG_SEAL_KEY"
 
@@ -48,6 +49,19 @@ class Settings:
     def seal_key(self) -> bytes | None:
         key = os.environ.get(self.seal_key_variable)
         return key.encode() if key else None
+
+    def signer(self) -> Signer | None:
+        """The Ed25519 signer key, read from its file (outside the database) each time it is needed."""
+        path = os.environ.get(SIGNING_KEY_VARIABLE)
+        return Signer.parse(Path(path).read_text(encoding="utf-8")) if path else None
+
+    def verifier(self) -> Verifier | None:
+        """The public key checkpoints and seals are checked with: its own file, else the signer's."""
+        path = os.environ.get(PUBLIC_KEY_VARIABLE)
+        if path:
+            return Verifier.parse(Path(path).read_text(encoding="utf-8"))
+        signer = self.signer()
+        return signer.verifier if signer else None
 
 
 @dataclass

@@ -24,6 +24,7 @@ from uuid import UUID, uuid4, uuid5
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
+from eventsourcing.sqlite import SQLiteApplicationRecorder
 
 from domain.actions import Action
 from domain.catalogue import KINDS_BY_EVENT, KINDS_BY_KEY, Kind
@@ -42,6 +43,8 @@ from service.schemas import InvalidInput, dump_action, load_action, load_changes
 NAMESPACE = UUID("6f1d6f4e-2b1a-5c1e-9d1e-7461697a6861")  # fixed: ids must be the same on every machine
 EVENT_FIELDS = ("occurred_on", "ends_on", "title", "notes", "theme", "firms")
 IMPORT_BATCH = 500
+CHAINED_RECORDERS = {"eventsourcing.sqlite": "service.chained_recorder:ChainedSQLiteRecorder",
+                     "eventsourcing.postgres": "service.chained_postgres:ChainedPostgresRecorder"}
 
 
 class StorageError(RuntimeError):
@@ -75,8 +78,10 @@ def store_env(env: dict | None = None) -> dict:
     chosen = env.get("PERSISTENCE_MODULE") or os.environ.get("PERSISTENCE_MODULE") \
         or os.environ.get("TAIZHANG_PERSISTENCE_MODULE")
     if not chosen:
-        env["PERSISTENCE_MODULE"] = "eventsourcing.sqlite"
+        env["PERSISTENCE_MODULE"] = chosen = "eventsourcing.sqlite"
         env.setdefault("SQLITE_DBNAME", str(data_folder(env) / "ledger.sqlite"))
+    # the recorder that writes each event's chain link in the event's own transaction
+    env.setdefault("APPLICATION_RECORDER_TOPIC", CHAINED_RECORDERS.get(chosen, ""))
     return env
 
 
@@ -193,7 +198,7 @@ class Ledger(Application):
     # --- storage ---
     @property
     def is_sqlite(self) -> bool:
-        return type(self.recorder).__module__ == "eventsourcing.sqlite"
+        return isinstance(self.recorder, SQLiteApplicationRecorder)
 
     def check_storage(self) -> None:
         """SQLite must be in WAL mode with synchronous=FULL: an acknowledged record survives power loss."""
@@ -466,16 +471,18 @@ class Ledger(Application):
 
     # --- closing a year ---
     def close_year(self, organisation: str, year: int, position: int, head: str, actor: str | None = None,
-                   key: bytes | None = None) -> dict:
-        """Seal a year at a chain position and head (given by the hash-chain projection)."""
-        key = key or seal_key()
+                   key: bytes | None = None, note: str = "") -> dict:
+        """Seal a year at a chain position and head: an Ed25519-signed checkpoint ``note`` (service/audit.py
+        makes it), an HMAC under ``key``, or both."""
+        if not note:
+            key = key or seal_key()
         year_id = uuid5(NAMESPACE, f"year:{organisation}:{year}")
         try:
             agg = self.repository.get(year_id)
         except AggregateNotFoundError:
             agg = Year._create(Year.Opened, id=year_id, organisation=organisation, year=year)
-        agg.close(position=position, head=head, hmac=seal_hmac(key, organisation, year, position, head),
-                  actor=actor or default_actor())
+        agg.close(position=position, head=head, hmac=seal_hmac(key, organisation, year, position, head) if key else "",
+                  actor=actor or default_actor(), note=note)
         try:
             self.save(agg)
         except IntegrityError:

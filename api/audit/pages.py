@@ -43,6 +43,7 @@ from projections.timeline import ACTIONS as TIMELINE_ACTIONS
 from projections.timeline import action_page, chain_hashes, raw_counts
 from service import audit as audit_cases
 from service.audit import AuditRefused
+from service.signing import is_signed_note
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
@@ -195,18 +196,21 @@ def story(record_id: UUID):
 @bp.route("/verify", methods=["GET", "POST"])
 @auditor
 def verify_page():
-    checkpoint = None
+    checkpoint, signed = None, None
     if request.method == "POST":
         upload = request.files.get("checkpoint")
         text = upload.read().decode("utf-8", "replace") if upload and upload.filename else \
             request.form.get("checkpoint_text", "")
-        try:
-            checkpoint = load_checkpoint(text)
-        except (ValueError, AttributeError):
-            return error_page(400, _("That is not a taizhang checkpoint file."))
+        if is_signed_note(text):  # a signed C2SP checkpoint (taizhang checkpoint with the signing key)
+            signed = checkpoint = text
+        else:
+            try:
+                checkpoint = load_checkpoint(text)
+            except (ValueError, AttributeError):
+                return error_page(400, _("That is not a taizhang checkpoint file."))
     else:
         checkpoint = checkpoint_from(request.args.get("position"), request.args.get("head"))
-    result = run_verify(checkpoint)
+    result = run_verify(None, signed) if signed else run_verify(checkpoint)
     reports = services().reports
     sealed = {(s["organisation"], s["year"]) for s in reports.seals()}
     organisation = reports.default_organisation()

@@ -139,9 +139,9 @@ def record_story(record_id: UUID) -> dict:
     return {"record_id": str(record_id), "record": reports.record(str(record_id)), "events": items}
 
 
-def run_verify(checkpoint: dict | None = None):
+def run_verify(checkpoint: dict | None = None, signed: str | None = None):
     """The verify use case (service/audit.py) for this app's services: as ``taizhang verify`` runs it."""
-    return audit_cases.verify(services(), checkpoint)
+    return audit_cases.verify(services(), checkpoint, signed)
 
 
 def checkpoint_from(position: str | None, head: str | None) -> dict | None:

@@ -66,9 +66,10 @@ def test_the_ledger_stores_its_events_in_the_schema_given(pg_store, pg_env):
     with _connect(pg_env) as conn:
         tables = [r[0] for r in conn.execute(
             "SELECT table_name FROM information_schema.tables WHERE table_schema = %s", (schema,))]
-        assert tables == ["taizhang_events"]
+        assert sorted(tables) == ["taizhang_events", "taizhang_events_chain", "taizhang_events_chain_origin"]
         (count,) = conn.execute(f'SELECT count(*) FROM "{schema}".taizhang_events').fetchone()
-    assert count == 1
+        (links,) = conn.execute(f'SELECT count(*) FROM "{schema}".taizhang_events_chain').fetchone()
+    assert count == links == 1  # the chain link was written with the event
 
 
 def test_logging_returns_the_id_and_the_same_key_stores_one_record(pg_ledger):

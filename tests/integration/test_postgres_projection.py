@@ -78,3 +78,30 @@ def test_verify_on_postgres_recomputes_the_chain_and_checks_a_checkpoint(pg_ledg
     forged = dict(checkpoint, head="f" * 64)
     bad = reports.verify(checkpoint=forged, integrity=pg_ledger.integrity_check, contiguous_positions=False)
     assert not bad.ok and bad.problems[0].position == checkpoint["position"]
+
+
+def test_the_chain_is_written_with_each_event_on_postgres_and_a_backup_restores_into_a_fresh_schema(pg_ledger, pg_env,
+                                                                                                    tmp_path):
+    import shutil
+    import subprocess
+    from types import SimpleNamespace
+
+    from service import audit as audit_cases
+    from service.backup import backup
+
+    for i in range(5):
+        pg_ledger.log({"kind": "problem", "key": f"pg-{i}", "occurred_on": "2020-03-01", "title": f"问题{i}",
+                       "organisation": "东西湖区工商联"})
+    position, _head = pg_ledger.recorder.chain_head()
+    assert position == pg_ledger.recorder.max_notification_id()
+    if not shutil.which("pg_dump"):
+        pytest.skip("pg_dump is not installed")
+    services = SimpleNamespace(ledger=pg_ledger, accounts=SimpleNamespace(path=tmp_path / "none.sqlite"),
+                               reports=Reports(pg_ledger.recorder, tmp_path / "r", owner=pg_ledger),
+                               settings=SimpleNamespace(seal_key=lambda: None, verifier=lambda: None))
+    assert audit_cases.verify(services).ok
+    made = backup(services, tmp_path / "backup")
+    assert made["files"] == ["ledger.pgdump"]
+    listed = subprocess.run(["pg_restore", "--list", str(tmp_path / "backup" / "ledger.pgdump")],
+                            capture_output=True, text=True)
+    assert listed.returncode == 0 and "taizhang_events_chain" in listed.stdout

@@ -1,0 +1,47 @@
+"""What one stored event contributes to the ledger's evidence: its canonical bytes, its chain link and
+its Merkle leaf.
+
+An event's canonical bytes are its position, originator id, version, topic and state as stored, each
+length-prefixed (positions and versions as 8-byte big-endian integers). The hash chain is
+h_0 = 32 zero bytes, h_n = SHA-256(h_{n-1} ‖ canonical bytes of event n); the Merkle leaf of an event
+is RFC 9162's leaf hash SHA-256(0x00 ‖ canonical bytes). The event store writes the link beside the
+event in the event's own transaction (service/chained_recorder.py); ``verify`` (projections/chain.py)
+recomputes both from the raw rows.
+"""
+from __future__ import annotations
+
+import hashlib
+import struct
+from typing import Any
+
+GENESIS = "0" * 64
+
+
+def _part(data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + data
+
+
+def _raw(value: Any) -> bytes:
+    """Bytes as stored; text (what SQL's replace() leaves in a BLOB column) as its UTF-8."""
+    return value.encode() if isinstance(value, str) else bytes(value)
+
+
+def entry_bytes(position: int, originator_id: Any, version: int, topic: Any, state: Any) -> bytes:
+    """The canonical bytes of one stored event (TypeError/struct.error when a part is not storable)."""
+    return b"".join((struct.pack(">q", position), _part(str(originator_id).encode()), struct.pack(">q", version),
+                     _part(_raw(topic)), _part(_raw(state))))
+
+
+def link(previous_hex: str, position: int, originator_id: Any, version: int, topic: Any, state: Any) -> str:
+    """The chain hash of one stored event after ``previous_hex``."""
+    return hashlib.sha256(bytes.fromhex(previous_hex)
+                          + entry_bytes(position, originator_id, version, topic, state)).hexdigest()
+
+
+def links(previous_hex: str, rows: Any) -> list[tuple[int, str]]:
+    """(position, link) for rows of (position, originator_id, version, topic, state), in order."""
+    out = []
+    for position, oid, version, topic, state in rows:
+        previous_hex = link(previous_hex, position, oid, version, topic, state)
+        out.append((position, previous_hex))
+    return out

@@ -1,0 +1,107 @@
+"""The event store writes each event's chain link in the event's own transaction (SQLite).
+
+eventsourcing's recorder stores events; this subclass also stores, for every event, the link
+h_n = SHA-256(h_{n-1} ‖ event n) (domain/chain.py) in the table ``event_chain`` of the same database,
+in the same transaction, computed from the previous link while the transaction holds SQLite's write
+lock (taken by the event INSERT itself). So an acknowledged event always has its link, nothing a read
+does can add one, and an event found without a link was written behind the application's back.
+
+A ledger made before the chain existed gets its links on its first start, all at once, and the
+table ``event_chain_origin`` records up to which position and when (``verify`` reports it). That
+happens once: the origin row is written in the same transaction as the table, and a chain emptied
+later is never filled again.
+
+Chosen through eventsourcing's own setting ``APPLICATION_RECORDER_TOPIC`` (service/ledger.py
+``store_env``); the PostgreSQL twin is service/chained_postgres.py.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any, Sequence
+
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
+
+from domain.chain import GENESIS, links
+
+CHAIN_TABLE = "event_chain"
+ORIGIN_TABLE = "event_chain_origin"
+BACKFILL_PAGE = 5000
+
+
+class ChainBroken(RuntimeError):
+    """A new event would take a position the chain already holds: the store's tail was deleted."""
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat()
+
+
+class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
+    """SQLite's application recorder, writing the chain link of every event beside it."""
+
+    def construct_create_table_statements(self) -> list[str]:
+        return [*super().construct_create_table_statements(),
+                f"CREATE TABLE IF NOT EXISTS {CHAIN_TABLE} (position INTEGER PRIMARY KEY, hash TEXT NOT NULL)",
+                f"CREATE TABLE IF NOT EXISTS {ORIGIN_TABLE} (id INTEGER PRIMARY KEY CHECK (id = 1), "
+                "chained_through INTEGER NOT NULL, chained_at TEXT NOT NULL)"]
+
+    def create_table(self) -> None:
+        super().create_table()
+        if self.chain_origin() is not None:  # a read only: a read-only folder still opens
+            return
+        # the first start with the chain: link what is there already, once, and say so. The INSERT is the
+        # transaction's first statement, so it waits for SQLite's write lock like any write.
+        with self.datastore.transaction(commit=True) as c:
+            c.execute(f"INSERT OR IGNORE INTO {ORIGIN_TABLE} (id, chained_through, chained_at) "
+                      f"SELECT 1, COALESCE(MAX(rowid), 0), ? FROM {self.events_table_name}", [now_iso()])
+            c.execute("SELECT changes()")
+            if c.fetchone()[0] == 1:
+                c.execute(f"SELECT chained_through FROM {ORIGIN_TABLE}")
+                self._backfill(c, c.fetchone()[0])
+
+    def _backfill(self, c: SQLiteCursor, through: int) -> None:
+        head, position = GENESIS, 0
+        while position < through:
+            c.execute(f"SELECT rowid, originator_id, originator_version, topic, state FROM {self.events_table_name} "
+                      "WHERE rowid > ? AND rowid <= ? ORDER BY rowid LIMIT ?", [position, through, BACKFILL_PAGE])
+            rows = [(r[0], self.convert_originator_id(r[1]), r[2], r[3], r[4]) for r in c.fetchall()]
+            if not rows:
+                return
+            made = links(head, rows)
+            c.executemany(f"INSERT INTO {CHAIN_TABLE} (position, hash) VALUES (?, ?)", made)
+            position, head = made[-1]
+
+    def _insert_events(self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
+        positions = super()._insert_events(c, stored_events, **kwargs)  # the INSERT took the write lock
+        if not positions:
+            return positions
+        c.execute(f"SELECT position, hash FROM {CHAIN_TABLE} ORDER BY position DESC LIMIT 1")
+        last = c.fetchone()
+        previous_position, head = (last[0], last[1]) if last else (0, GENESIS)
+        if previous_position >= positions[0]:
+            raise ChainBroken(f"position {positions[0]} is chained already (chain head {previous_position}): "
+                              "the newest events were deleted from the store; run `taizhang verify`")
+        made = links(head, [(p, s.originator_id, s.originator_version, s.topic, s.state)
+                            for p, s in zip(positions, stored_events)])
+        c.executemany(f"INSERT INTO {CHAIN_TABLE} (position, hash) VALUES (?, ?)", made)
+        return positions
+
+    # --- reading the chain (verify, checkpoints) ---
+    def select_links(self, start: int = 1, limit: int = 5000) -> list[tuple[int, str]]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(f"SELECT position, hash FROM {CHAIN_TABLE} WHERE position >= ? ORDER BY position LIMIT ?",
+                      [start, limit])
+            return [(r[0], r[1]) for r in c.fetchall()]
+
+    def chain_head(self) -> tuple[int, str]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(f"SELECT position, hash FROM {CHAIN_TABLE} ORDER BY position DESC LIMIT 1")
+            row = c.fetchone()
+        return (row[0], row[1]) if row else (0, GENESIS)
+
+    def chain_origin(self) -> dict | None:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(f"SELECT chained_through, chained_at FROM {ORIGIN_TABLE}")
+            row = c.fetchone()
+        return {"chained_through": row[0], "chained_at": row[1]} if row else None
