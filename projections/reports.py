@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from projections.chain import Chain, link, raw_rows, verify
+from projections.evidence import EvidenceView
 from projections.faults import storage_fault
 from projections.summary import build_summary, difference, figure_index
 from projections.views import Projector, ViewStore, as_of_store
@@ -32,6 +33,7 @@ class Reports:
         self.projector = Projector(recorder, self.store, batch=batch)
         self.recorder = recorder
         self.chain = Chain(recorder, self.store)
+        self.evidence = EvidenceView(self.store, self.catch_up)  # attached files (佐证材料), per record and year
         self._organisations: tuple[int, list[str]] = (-1, [])
         self._years: tuple[int, list[int]] = (-1, [])
         self._memo: dict[tuple[str, int, int], dict] = {}  # summaries at positions, parsed, in this process

@@ -27,6 +27,7 @@ from domain.actions import COMMON_NAMES, Action
 from domain.catalogue import KINDS_BY_EVENT
 from domain.subjects import Chamber, Enterprise, Entry
 from domain.years import Year
+from projections import evidence
 
 TRACKING_NAME = "views"
 # The secondary indexes of the view tables: dropped while a rebuild refills the tables, then made again
@@ -91,6 +92,8 @@ class _Handlers:
                 step = "closed"
             elif issubclass(cls, Entry.Made):
                 step = "entry"
+            elif evidence.is_evidence(cls):
+                step = "evidence"
             else:
                 step = "other"
             self.by_topic[topic] = (step, cls)
@@ -158,6 +161,7 @@ class ViewStore:
                                pk=("organisation", "year"))
         if "events" not in db.table_names():
             db["events"].create(EVENT_COLUMNS, pk="position")
+        evidence.create_table(db)
         self.create_indexes()
 
     @staticmethod
@@ -187,7 +191,7 @@ class ViewStore:
 
     def reset(self) -> None:
         with self.db.conn:
-            for table in ("records", "subjects", "events", "seals"):
+            for table in ("records", "subjects", "events", "seals", evidence.TABLE):
                 self.db.execute(f"DELETE FROM [{table}]")
             self.db.execute("DELETE FROM tracking")
 
@@ -222,6 +226,7 @@ class ViewStore:
         records: dict[str, dict] = {}
         subjects: dict[str, dict] = {}
         seals: list[tuple] = []
+        attachments: dict[tuple[str, str], dict] = {}
         events: list[tuple] = []
         last = None
         for n in notifications:
@@ -270,6 +275,8 @@ class ViewStore:
                               data.get("actor"), data.get("timestamp"), n.id))
             elif step == "entry":
                 record_id = oid
+            elif step == "evidence":  # the event is listed under the record it is evidence of
+                record_id = evidence.fold(attachments, cls, data, n.id, self.db)
             kind = KINDS_BY_EVENT.get(cls.__name__)
             if step in ("corrected", "retracted"):
                 kind_key = records[record_id]["kind"]
@@ -282,6 +289,7 @@ class ViewStore:
         if last is None:
             return self.position
         if events:  # inside apply's transaction
+            evidence.write(self.db, attachments)
             if seals:
                 self.db.conn.executemany("INSERT OR REPLACE INTO seals VALUES (?, ?, ?, ?, ?, ?, ?, ?)", seals)
             if subjects:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from domain.years import YearAlreadyClosed
+from service.evidence import check_files
 
 
 class AuditRefused(Exception):
@@ -32,8 +33,10 @@ def verify(services: Any, checkpoint: dict | None = None):
     """Recompute the chain from the raw rows; check store integrity, seals (with the key when set) and
     a checkpoint. Answers the read model's verification result (``ok``, ``problems``, ``notes``)."""
     ledger = services.ledger
-    return services.reports.verify(checkpoint=checkpoint, seal_key=services.settings.seal_key(),
-                                   integrity=ledger.integrity_check, contiguous_positions=ledger.is_sqlite)
+    result = services.reports.verify(checkpoint=checkpoint, seal_key=services.settings.seal_key(),
+                                     integrity=ledger.integrity_check, contiguous_positions=ledger.is_sqlite)
+    check_files(services, result)  # every stored evidence file against its digest (service/evidence.py)
+    return result
 
 
 def close_year(services: Any, year: int, organisation: str | None, actor: str | None) -> dict:
