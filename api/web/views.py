@@ -6,8 +6,9 @@ from there, so a kind added to the catalogue gets its form with no change here. 
 the name of its schema field; a count or an amount has a second select ``<field>__approx`` for the
 approximation marker (余/多/近); firms come as repeated ``firm_name`` / ``firm_uscc`` rows.
 
-Every fixed string of the pages is an English msgid for flask-babel. Two messages that must read in
-both languages at once are written "中文 / English", as the service's own messages are.
+Every fixed string of the pages is an English msgid for flask-babel. Messages written "中文 / English"
+(the service's own, and a few here) are shown in the page's language only, by the template filter
+``one_language`` (api/web/language.py).
 """
 from __future__ import annotations
 
@@ -55,6 +56,7 @@ from api.web.forms import (
     state_from_record,
     state_from_request,
 )
+from api.web.language import in_language
 from domain.catalogue import APPROX_MARKERS, KINDS, KINDS_BY_KEY, THEMES
 from domain.errors import (
     ConflictError,
@@ -69,6 +71,8 @@ from service.schemas import (
 )
 
 bp = Blueprint("web", __name__)
+# Every page (this blueprint's and the others'): a "中文 / English" message shows the page's language only.
+bp.add_app_template_filter(in_language, "one_language")
 
 FIRM_ROWS = 5
 ALREADY_RECORDED = "已记录过 / already recorded: this form was sent before, nothing new was stored"
