@@ -19,7 +19,7 @@ import os
 import tempfile
 import zipfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 from uuid import UUID, uuid5
 
 from eventsourcing.application import AggregateNotFoundError
@@ -226,3 +226,76 @@ def check_files(services: Any, result: Any) -> None:
                                          f"was altered: its bytes no longer match the digest {row['digest'][:12]}…")
     if rows:
         result.notes.append(f"{len(rows)} evidence files checked against their SHA-256 digests")
+
+
+class _Pipe(io.RawIOBase):
+    """A write-only stream whose bytes are taken out as they come (zipfile writes to it unseekably)."""
+
+    def __init__(self) -> None:
+        self.chunks: list[bytes] = []
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        self.chunks.append(bytes(data))
+        return len(data)
+
+    def take(self) -> bytes:
+        out = b"".join(self.chunks)
+        self.chunks.clear()
+        return out
+
+
+def _safe(text: str, limit: int = 60) -> str:
+    cleaned = "".join("_" if c in '/\\:*?"<>|' or not c.isprintable() else c for c in text).strip(" .")
+    return cleaned[:limit] or "_"
+
+
+def bundle(services: Any, organisation: str, year: int) -> Iterator[bytes]:
+    """A zip of a year's evidence, streamed: ``<date> <title>/<file name>`` per attachment, and
+    ``manifest.csv`` (record, file, digest, size, who attached it; a missing file says so)."""
+    import csv
+
+    rows = services.reports.evidence.for_year(organisation, year)
+    pipe = _Pipe()
+    manifest = io.StringIO()
+    writer = csv.writer(manifest)
+    writer.writerow(["record_id", "occurred_on", "title", "path", "filename", "media_type", "size", "sha256",
+                     "attached_by", "attached_at", "status"])
+    used: set[str] = set()
+    with zipfile.ZipFile(pipe, "w", zipfile.ZIP_STORED) as z:
+        for row in rows:
+            folder_name = _safe(f"{row['occurred_on']} {row['title']}")
+            stem, dot, ext = _safe(row["filename"], 120).rpartition(".")
+            name = f"{folder_name}/{_safe(row['filename'], 120)}"
+            n = 1
+            while name in used:
+                n += 1
+                name = f"{folder_name}/{stem}-{n}{dot}{ext}" if dot else f"{folder_name}/{ext}-{n}"
+            path = blob_path(services, row["digest"])
+            status = "ok"
+            if path.is_file():
+                used.add(name)
+                info = zipfile.ZipInfo(name, date_time=_zip_time(row["attached_at"]))
+                with z.open(info, "w") as out, open(path, "rb") as f:
+                    for chunk in iter(lambda: f.read(1 << 16), b""):
+                        out.write(chunk)
+                        yield pipe.take()
+            else:
+                status, name = "missing", ""
+            writer.writerow([row["record_id"], row["occurred_on"], row["title"], name, row["filename"],
+                             row["media_type"], row["size"], row["digest"], row["attached_by"], row["attached_at"],
+                             status])
+        z.writestr("manifest.csv", "\ufeff" + manifest.getvalue())
+    yield pipe.take()
+
+
+def _zip_time(iso: str | None) -> tuple:
+    from datetime import datetime
+
+    try:
+        moment = datetime.fromisoformat(iso or "")
+    except ValueError:
+        return (1980, 1, 1, 0, 0, 0)
+    return (max(moment.year, 1980), moment.month, moment.day, moment.hour, moment.minute, moment.second)

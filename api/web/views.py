@@ -65,6 +65,7 @@ from domain.errors import (
     RecordNotFound,
     RecordRetracted,
 )
+from service.evidence import max_bytes
 from service.schemas import (
     FirmSchema,
     InvalidInput,
@@ -212,12 +213,19 @@ def _get_or_404(record_id: UUID) -> dict:
 @bp.get("/records/<uuid:record_id>")
 @reader
 def record(record_id: UUID):
+    return record_page(record_id)
+
+
+def record_page(record_id: UUID, status: int = 200, evidence_errors: list[str] | None = None):
+    """A record's page: its values, its evidence (佐证材料) and its history."""
     current = _get_or_404(record_id)
     history = services().ledger.history(record_id)
     kind_key = current["kind"]
     return render_template("web/record.html", record=current, history=history, kind=_catalogue()[kind_key],
                            kind_key=kind_key, fields=form_fields(kind_key), fields_by_name=field_labels(kind_key),
-                           firms_label=firms_label(kind_key))
+                           firms_label=firms_label(kind_key),
+                           attachments=services().reports.evidence.for_record(str(record_id)),
+                           evidence_errors=evidence_errors or [], evidence_limit=max_bytes()), status
 
 
 def _expected_version() -> int | None:
