@@ -16,14 +16,14 @@ from flask_babel import gettext as _
 from markupsafe import Markup, escape
 from werkzeug.routing import BuildError
 
-from api.extensions import services
 from api.auth import error_page, reader
+from api.extensions import services
 from projections.render import EXTENSIONS, MEDIA_TYPES, RENDERERS, filename
 from projections.summary import figure_index
 
 bp = Blueprint("reports", __name__)
 
-DOWNLOAD_FORMATS = ("docx", "xlsx", "csv", "md")
+DOWNLOAD_FORMATS = ("docx", "pdf", "xlsx", "csv", "md")
 MONTHS = tuple(range(1, 13))
 _MOMENT_PREFIX = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 

@@ -240,11 +240,11 @@ def rebuild() -> None:
 
 @cli.command()
 @click.argument("year", type=int)
-@click.option("--format", "fmt", type=click.Choice(["json", "md", "docx", "xlsx", "csv"]), default="md")
+@click.option("--format", "fmt", type=click.Choice(["json", "md", "docx", "pdf", "xlsx", "csv"]), default="md")
 @click.option("--as-of", default=None, help="ISO moment (2021-01-05T12:00:00+08:00) or a log position")
 @click.option("--organisation", default=None)
 @click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), default=None,
-              help="file to write (required for docx and xlsx unless stdout is not a terminal)")
+              help="file to write (required for docx, pdf and xlsx unless stdout is not a terminal)")
 def summary(year: int, fmt: str, as_of: str | None, organisation: str | None, output: str | None) -> None:
     """The year's work summary (工作总结), projected from the ledger."""
     from projections.render import RENDERERS

@@ -10,15 +10,25 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from flask import Blueprint, Flask, Response, abort, flash, redirect, request, send_file, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    flash,
+    redirect,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from api.auth import error_page, reader, writer
 from api.extensions import services
 from api.reports_pages import attachment
-from api.web.views import _helpers, record_page
 from api.web.language import in_language
+from api.web.views import _helpers, record_page
 from domain.errors import RecordNotFound, RecordRetracted
 from domain.evidence import EvidenceNotFound
 from service import evidence as cases
