@@ -4,8 +4,8 @@ from __future__ import annotations
 from flask import Blueprint, Flask, make_response, render_template, request
 from flask_babel import gettext as _
 
-from api.auth import admin
 from api.extensions import services
+from api.auth import admin
 from service.accounts import ROLES, AccountError
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")

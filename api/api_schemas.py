@@ -8,28 +8,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from marshmallow import (
-    EXCLUDE,
-    INCLUDE,
-    RAISE,
-    Schema,
-    ValidationError,
-    fields,
-    post_dump,
-    validate,
-    validates,
-)
+from marshmallow import EXCLUDE, INCLUDE, RAISE, Schema, ValidationError, fields, post_dump, validate, validates
 
 from domain.catalogue import KINDS, THEMES
 from service.schemas import (
-    FILLED_TEXT_PATTERN,
-    NOT_INTEGER,
-    NOT_OBJECT,
-    NOT_TEXT,
-    NULL,
-    REQUIRED,
-    UNKNOWN,
-    NoControlCharacters,
+    FILLED_TEXT_PATTERN, NOT_INTEGER, NOT_OBJECT, NOT_TEXT, NULL, REQUIRED, UNKNOWN, NoControlCharacters,
 )
 
 MAX_PAGE_SIZE = 200

@@ -76,7 +76,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
 
-    from api import auth, reports_pages, rest, web  # noqa: E402  (blueprints need the app's extensions)
+    from api import auth, rest, web, reports_pages  # noqa: E402  (blueprints need the app's extensions)
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(web.bp)

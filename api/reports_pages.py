@@ -16,8 +16,8 @@ from flask_babel import gettext as _
 from markupsafe import Markup, escape
 from werkzeug.routing import BuildError
 
-from api.auth import error_page, reader
 from api.extensions import services
+from api.auth import error_page, reader
 from projections.render import EXTENSIONS, MEDIA_TYPES, RENDERERS, filename
 from projections.summary import figure_index
 

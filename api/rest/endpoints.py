@@ -42,13 +42,7 @@ from api.extensions import csrf, services
 from api.rest.errors import INVALID, PREFIX, fail
 from api.rest.guard import guard
 from domain.catalogue import KINDS
-from domain.errors import (
-    ConflictError,
-    InvalidChange,
-    KeyReused,
-    RecordNotFound,
-    RecordRetracted,
-)
+from domain.errors import ConflictError, InvalidChange, KeyReused, RecordNotFound, RecordRetracted
 from service.schemas import InvalidInput, catalogue
 
 SCHEMA_NAMES = {k.key: k.event for k in KINDS}  # kind → component name of its schema
