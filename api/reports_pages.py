@@ -281,8 +281,10 @@ def figure_page(year: int, key: str):
     ids = list(figure.get("event_ids") or [])
     events = sorted(services().reports.events(ids), key=lambda e: e["position"]) if ids else []
     section = next((b.title for b in blocks(summary, as_of) if any(f.get("key") == key for f in b.figures)), None)
+    evidence = services().reports.evidence.counts(e["record_id"] for e in events)  # 佐证材料 per record
     return render_template("reports/figure.html", summary=summary, year=year, as_of=as_of, figure=figure,
-                           section=section, events=events, record_url=record_url, kind_name=kind_name)
+                           section=section, events=events, record_url=record_url, kind_name=kind_name,
+                           evidence=evidence)
 
 
 @bp.get("/summary/<int:year>/download.<fmt>")

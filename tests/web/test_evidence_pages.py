@@ -107,3 +107,11 @@ def test_the_year_bundle_is_a_zip_named_by_record_with_a_manifest(as_staff):
         assert z.read(f"2020-05-12 {title}/现场.jpg") == photo
         manifest = z.read("manifest.csv").decode("utf-8-sig")
         assert hashlib.sha256(sheet).hexdigest() in manifest and str(record_id) in manifest
+
+
+def test_a_figure_lists_the_evidence_of_the_records_behind_it(as_staff):
+    record_id = services(as_staff).ledger.log(valid_payload("job_fair", "ev-fig", mode="online"), actor="li").id
+    upload(as_staff, record_id, ("a.pdf", files.pdf()), ("b.png", files.png()))
+    page = as_staff.get("/summary/2020/figures/business.job_fairs_online").get_data(as_text=True)
+    assert f'href="/records/{record_id}#evidence"' in page
+    assert 'id="evidence-bundle"' in as_staff.get("/summary/2020").get_data(as_text=True)
