@@ -65,7 +65,8 @@ from domain.errors import (
     RecordNotFound,
     RecordRetracted,
 )
-from service.evidence import max_bytes
+from service.evidence import FIELD as EVIDENCE_FIELD
+from service.evidence import EvidenceRefused, attach, check_upload, max_bytes
 from service.schemas import (
     FirmSchema,
     InvalidInput,
@@ -126,7 +127,8 @@ def render_form(kind_key: str, state: FormState, *, status: int = 200, errors: E
         "web/form.html", kind=entry, kind_key=kind_key, fields=form_fields(kind_key), state=state.padded(firm_rows),
         errors=errors or Errors(), mode=mode, suggestions=_suggestions(),
         enterprise=entry["aggregate"] == "enterprise", firms_label=firms_label(kind_key),
-        firm_labels={"name": firm_fields["name"].metadata, "uscc": firm_fields["uscc"].metadata}, **extra), status
+        firm_labels={"name": firm_fields["name"].metadata, "uscc": firm_fields["uscc"].metadata},
+        evidence_limit=max_bytes(), **extra), status
 
 
 @bp.route("/log/<kind>", methods=["GET", "POST"])
@@ -143,12 +145,22 @@ def log_form(kind: str):
     if request.form.get("more_firms"):  # 再加一家: the same form with one more firm block, nothing saved
         return render_form(kind, state, key=key, firm_rows=_firm_rows_sent() + 1)
     payload, rows = payload_from_state(kind, state, key)
+    uploads = [f for f in request.files.getlist(EVIDENCE_FIELD) if f and f.filename]
+    try:  # evidence sent with the form: every file checked before anything is stored
+        for f in uploads:
+            check_upload(f.read(), f.filename)
+            f.seek(0)
+    except EvidenceRefused as e:
+        return render_form(kind, state, status=422, key=key, errors=Errors(other=[
+            f"{_('File')}: {in_language(m)}" for m in e.messages[EVIDENCE_FIELD]]))
     try:
         logged = services().ledger.log(payload, actor=current_user.name)
     except InvalidInput as e:
         return render_form(kind, state, status=422, errors=place_errors(kind, e.messages, rows), key=key)
     except KeyReused as e:  # this form was saved before with other content (e.g. back, edit, resend)
         return render_form(kind, state, status=409, errors=Errors(other=[str(e)]), key=uuid4().hex)
+    for f in uploads:
+        attach(services(), logged.id, f.read(), f.filename, actor=current_user.name)
     # category "saved": the record's page then says 已保存 and offers the same kind again
     flash(_("Recorded.") if logged.created else ALREADY_RECORDED, "saved")
     return redirect(url_for("web.record", record_id=logged.id), code=303)

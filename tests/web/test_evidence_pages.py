@@ -115,3 +115,26 @@ def test_a_figure_lists_the_evidence_of_the_records_behind_it(as_staff):
     page = as_staff.get("/summary/2020/figures/business.job_fairs_online").get_data(as_text=True)
     assert f'href="/records/{record_id}#evidence"' in page
     assert 'id="evidence-bundle"' in as_staff.get("/summary/2020").get_data(as_text=True)
+
+
+def test_files_sent_with_the_log_form_are_attached_to_the_new_record(as_staff):
+    from tests.web.test_forms import job_fair_form, key_of
+
+    key = key_of(as_staff.get("/log/job_fair").get_data(as_text=True))
+    data = job_fair_form(key)
+    data["file"] = [(io.BytesIO(files.png()), "现场.png")]
+    response = as_staff.post("/log/job_fair", data=data, content_type="multipart/form-data")
+    assert response.status_code == 303
+    record_id = response.headers["Location"].rstrip("/").rsplit("/", 1)[1]
+    assert [r["filename"] for r in services(as_staff).reports.evidence.for_record(record_id)] == ["现场.png"]
+
+
+def test_a_bad_file_on_the_log_form_stores_no_record(as_staff):
+    from tests.web.test_forms import job_fair_form, key_of
+
+    key = key_of(as_staff.get("/log/job_fair").get_data(as_text=True))
+    data = job_fair_form(key)
+    data["file"] = [(io.BytesIO(files.EXECUTABLE), "现场.png")]
+    response = as_staff.post("/log/job_fair", data=data, content_type="multipart/form-data")
+    assert response.status_code == 422 and "文件类型不支持" in response.get_data(as_text=True)
+    assert services(as_staff).ledger.recorder.max_notification_id() in (None, 0)
