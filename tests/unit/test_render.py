@@ -329,9 +329,10 @@ def test_csv_rows_match_figures():
 
 
 def test_registry_is_complete():
-    assert set(render.RENDERERS) == set(render.MEDIA_TYPES) == set(render.EXTENSIONS) == {"md", "docx", "xlsx", "csv"}
+    assert set(render.RENDERERS) == set(render.MEDIA_TYPES) == set(render.EXTENSIONS) == {"md", "docx", "pdf", "xlsx", "csv"}
     assert isinstance(render.RENDERERS["md"](SUMMARY), str)
     assert isinstance(render.RENDERERS["csv"](SUMMARY), str)
     assert isinstance(render.RENDERERS["docx"](SUMMARY), bytes)
     assert isinstance(render.RENDERERS["xlsx"](SUMMARY), bytes)
+    assert render.RENDERERS["pdf"](SUMMARY).startswith(b"%PDF-")
     assert render.filename(SUMMARY, "docx") == "东西湖区工商联-2020-工作总结.docx"
