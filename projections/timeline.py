@@ -28,7 +28,9 @@ BOOKKEEPING = ("Registered", "Made", "Opened")
 CORRECTIONS = ("Corrected", "FactCorrected")
 RETRACTIONS = ("Retracted", "FactRetracted")
 CLOSES = ("Closed",)
-ACTIONS = ("log", "correct", "retract", "close")
+ATTACHES = ("EvidenceAttached",)  # evidence (佐证材料) attached to a record, or removed from it
+REMOVALS = ("EvidenceRemoved",)
+ACTIONS = ("log", "correct", "retract", "close", "attach", "remove")
 WINDOW = 16  # an action and its bookkeeping are saved in one transaction: neighbours in the log
 
 
@@ -47,6 +49,10 @@ def action_of(event: str | None) -> str | None:
         return "retract"
     if event in CLOSES:
         return "close"
+    if event in ATTACHES:
+        return "attach"
+    if event in REMOVALS:
+        return "remove"
     return "log"
 
 
@@ -58,8 +64,12 @@ def action_condition(action: str | None, alias: str = "e") -> str:
         return f"{alias}.event IN {_in(RETRACTIONS)}"
     if action == "close":
         return f"{alias}.event IN {_in(CLOSES)}"
+    if action == "attach":
+        return f"{alias}.event IN {_in(ATTACHES)}"
+    if action == "remove":
+        return f"{alias}.event IN {_in(REMOVALS)}"
     if action == "log":
-        return f"{alias}.event NOT IN {_in(BOOKKEEPING + CORRECTIONS + RETRACTIONS + CLOSES)}"
+        return f"{alias}.event NOT IN {_in(BOOKKEEPING + CORRECTIONS + RETRACTIONS + CLOSES + ATTACHES + REMOVALS)}"
     return f"{alias}.event NOT IN {_in(BOOKKEEPING)}"
 
 

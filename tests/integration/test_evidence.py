@@ -120,3 +120,15 @@ def test_the_evidence_table_is_rebuilt_from_the_log(services, record_id):
     assert services.reports.evidence.for_record(str(record_id)) == before
     assert services.reports.evidence.counts([str(record_id), "nope"]) == {str(record_id): 1}
     assert [r["filename"] for r in services.reports.evidence.for_year(ORG, 2020)] == ["协议.docx"]
+
+
+def test_the_audit_timeline_names_an_attachment_as_its_own_action(services, record_id):
+    from projections.timeline import action_page
+
+    evidence.attach(services, record_id, files.pdf(), "a.pdf", actor="wang")
+    services.reports.catch_up()
+    page = action_page(services.reports.store.db, [], [])
+    assert [r["action"] for r in page.rows] == ["attach", "log"]
+    attached = page.rows[0]
+    assert attached["actor"] == "wang" and attached["title"] and len(attached["events"]) == 2  # with its Opened
+    assert [r["action"] for r in action_page(services.reports.store.db, [], [], action="log").rows] == ["log"]
