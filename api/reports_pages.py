@@ -25,7 +25,7 @@ from service import audit as audit_cases
 
 bp = Blueprint("reports", __name__)
 
-DOWNLOAD_FORMATS = ("docx", "xlsx", "csv", "md")
+DOWNLOAD_FORMATS = ("docx", "pdf", "xlsx", "csv", "md")
 MONTHS = tuple(range(1, 13))
 _MOMENT_PREFIX = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 
@@ -285,8 +285,10 @@ def figure_page(year: int, key: str):
     ids = list(figure.get("event_ids") or [])
     events = sorted(services().reports.events(ids), key=lambda e: e["position"]) if ids else []
     section = next((b.title for b in blocks(summary, as_of) if any(f.get("key") == key for f in b.figures)), None)
+    evidence = services().reports.evidence.counts(e["record_id"] for e in events)  # 佐证材料 per record
     return render_template("reports/figure.html", summary=summary, year=year, as_of=as_of, figure=figure,
-                           section=section, events=events, record_url=record_url, kind_name=kind_name)
+                           section=section, events=events, record_url=record_url, kind_name=kind_name,
+                           evidence=evidence)
 
 
 @bp.get("/summary/<int:year>/download.<fmt>")

@@ -253,7 +253,9 @@ FONT_PAGE_NUMBER = "宋体"
 SIZE_TITLE = Pt(22)  # 二号
 SIZE_BODY = Pt(16)  # 三号
 SIZE_TABLE = Pt(14)  # 四号
-LINE_SPACING = Pt(28)
+LINE_SPACING = Pt(28.95)  # the grid's line pitch: 225 mm of text block / 22 lines (579 twips)
+LINE_PITCH_TWIPS = 579
+CHAR_SPACE = -849  # the grid's character pitch (156 mm / 28 = 15.79 pt) less 16 pt, in 4096ths of a point
 FIRST_LINE_INDENT = Pt(32)  # two characters of 16pt
 
 
@@ -328,6 +330,19 @@ def _page_setup(doc) -> None:
         section.bottom_margin = Cm(3.5)
         section.left_margin = Cm(2.8)
         section.right_margin = Cm(2.6)
+        _doc_grid(section)
+
+
+def _doc_grid(section) -> None:
+    """The GB/T 9704 text grid: 22 lines × 28 characters (w:docGrid type linesAndChars)."""
+    sect_pr = section._sectPr
+    grid = sect_pr.find(qn("w:docGrid"))
+    if grid is None:
+        grid = OxmlElement("w:docGrid")
+        sect_pr.append(grid)
+    grid.set(qn("w:type"), "linesAndChars")
+    grid.set(qn("w:linePitch"), str(LINE_PITCH_TWIPS))
+    grid.set(qn("w:charSpace"), str(CHAR_SPACE))
 
 
 def _default_font(doc) -> None:
@@ -531,9 +546,17 @@ def to_csv(summary: dict) -> str:
 # ---------------------------------------------------------------------------------------------
 # Registry
 
+def to_pdf(summary: dict) -> bytes:
+    """The print-ready PDF, in the docx's GB/T 9704 layout (projections/pdf.py, which imports this module)."""
+    from projections.pdf import to_pdf as render_pdf
+
+    return render_pdf(summary)
+
+
 RENDERERS: dict[str, Callable[[dict], str | bytes]] = {
     "md": to_markdown,
     "docx": to_docx,
+    "pdf": to_pdf,
     "xlsx": to_xlsx,
     "csv": to_csv,
 }
@@ -543,9 +566,10 @@ MEDIA_TYPES: dict[str, str] = {
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "csv": "text/csv; charset=utf-8",
+    "pdf": "application/pdf",
 }
 
-EXTENSIONS: dict[str, str] = {"md": ".md", "docx": ".docx", "xlsx": ".xlsx", "csv": ".csv"}
+EXTENSIONS: dict[str, str] = {"md": ".md", "docx": ".docx", "pdf": ".pdf", "xlsx": ".xlsx", "csv": ".csv"}
 
 
 def filename(summary: dict, fmt: str) -> str:

@@ -10,6 +10,7 @@ from typing import Any, Callable
 from projections import org_units as unit_views
 from projections import templates as template_views
 from projections.chain import chain_checkpoint, link, raw_rows, verify
+from projections.evidence import EvidenceView
 from projections.faults import storage_fault
 from projections.summary import build_summary, difference, figure_index, scope_of
 from projections.views import Projector, ViewStore, as_of_store
@@ -33,6 +34,7 @@ class Reports:
         self.store = ViewStore(path)
         self.projector = Projector(recorder, self.store, batch=batch)
         self.recorder = recorder
+        self.evidence = EvidenceView(self.store, self.catch_up)  # attached files (佐证材料), per record and year
         self._organisations: tuple[int, list[str]] = (-1, [])
         self._years: tuple[int, list[int]] = (-1, [])
         self._memo: dict[tuple[str, int, int], dict] = {}  # summaries at positions, parsed, in this process

@@ -30,7 +30,9 @@ RETRACTIONS = ("Retracted", "FactRetracted")
 CLOSES = ("Closed",)
 TEMPLATES = ("Defined", "Revised", "Chosen",  # a template defined or revised, or chosen for a year
              "Added", "Moved", "Renamed")  # … and the organisation tree (units added, moved, renamed)
-ACTIONS = ("log", "correct", "retract", "close", "template")
+ATTACHES = ("EvidenceAttached",)  # evidence (佐证材料) attached to a record, or removed from it
+REMOVALS = ("EvidenceRemoved",)
+ACTIONS = ("log", "correct", "retract", "close", "attach", "remove", "template")
 WINDOW = 16  # an action and its bookkeeping are saved in one transaction: neighbours in the log
 
 
@@ -49,6 +51,10 @@ def action_of(event: str | None) -> str | None:
         return "retract"
     if event in CLOSES:
         return "close"
+    if event in ATTACHES:
+        return "attach"
+    if event in REMOVALS:
+        return "remove"
     if event in TEMPLATES:
         return "template"
     return "log"
@@ -62,10 +68,14 @@ def action_condition(action: str | None, alias: str = "e") -> str:
         return f"{alias}.event IN {_in(RETRACTIONS)}"
     if action == "close":
         return f"{alias}.event IN {_in(CLOSES)}"
+    if action == "attach":
+        return f"{alias}.event IN {_in(ATTACHES)}"
+    if action == "remove":
+        return f"{alias}.event IN {_in(REMOVALS)}"
     if action == "template":
         return f"{alias}.event IN {_in(TEMPLATES)}"
     if action == "log":
-        return f"{alias}.event NOT IN {_in(BOOKKEEPING + CORRECTIONS + RETRACTIONS + CLOSES + TEMPLATES)}"
+        return f"{alias}.event NOT IN {_in(BOOKKEEPING + CORRECTIONS + RETRACTIONS + CLOSES + ATTACHES + REMOVALS + TEMPLATES)}"
     return f"{alias}.event NOT IN {_in(BOOKKEEPING)}"
 
 

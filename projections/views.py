@@ -29,6 +29,7 @@ from domain.org_units import OrgUnit
 from domain.subjects import Chamber, Enterprise, Entry
 from domain.template_log import SummaryTemplate, TemplateChoices
 from domain.years import Year
+from projections import evidence
 from projections import org_units as unit_views
 from projections import templates as template_views
 
@@ -105,6 +106,8 @@ class _Handlers:
                 step = "unit_moved"
             elif issubclass(cls, OrgUnit.Renamed):
                 step = "unit_renamed"
+            elif evidence.is_evidence(cls):
+                step = "evidence"
             else:
                 step = "other"
             self.by_topic[topic] = (step, cls)
@@ -174,6 +177,7 @@ class ViewStore:
             db["events"].create(EVENT_COLUMNS, pk="position")
         template_views.create_tables(db)
         unit_views.create_tables(db)
+        evidence.create_table(db)
         self.create_indexes()
 
     @staticmethod
@@ -204,7 +208,7 @@ class ViewStore:
     def reset(self) -> None:
         with self.db.conn:
             for table in ("records", "subjects", "events", "seals", "templates", "template_choices", "org_units",
-                          "org_unit_names"):
+                          "org_unit_names", evidence.TABLE):
                 self.db.execute(f"DELETE FROM [{table}]")
             self.db.execute("DELETE FROM tracking")
 
@@ -242,6 +246,7 @@ class ViewStore:
         revisions: list[tuple] = []
         choices: list[tuple] = []
         units: list[tuple] = []
+        attachments: dict[tuple[str, str], dict] = {}
         events: list[tuple] = []
         last = None
         for n in notifications:
@@ -297,6 +302,8 @@ class ViewStore:
                 units.append((step, data, n.id))
             elif step == "template_chosen":
                 choices.append((data["organisation"], data["year"], data["template"], n.id, data.get("actor"), reason))
+            elif step == "evidence":  # the event is listed under the record it is evidence of
+                record_id = evidence.fold(attachments, cls, data, n.id, self.db)
             kind = KINDS_BY_EVENT.get(cls.__name__)
             if step in ("corrected", "retracted"):
                 kind_key = records[record_id]["kind"]
@@ -318,6 +325,7 @@ class ViewStore:
                 self.db.conn.executemany(
                     f"INSERT OR REPLACE INTO template_choices ({', '.join(template_views.CHOICE_COLUMNS)}) "
                     "VALUES (?, ?, ?, ?, ?, ?)", choices)
+            evidence.write(self.db, attachments)
             if seals:
                 self.db.conn.executemany("INSERT OR REPLACE INTO seals VALUES (?, ?, ?, ?, ?, ?, ?, ?)", seals)
             if subjects:

@@ -351,11 +351,11 @@ def rebuild() -> None:
 
 @cli.command()
 @click.argument("year", type=int)
-@click.option("--format", "fmt", type=click.Choice(["json", "md", "docx", "xlsx", "csv"]), default="md")
+@click.option("--format", "fmt", type=click.Choice(["json", "md", "docx", "pdf", "xlsx", "csv"]), default="md")
 @click.option("--as-of", default=None, help="ISO moment (2021-01-05T12:00:00+08:00) or a log position")
 @click.option("--organisation", default=None)
 @click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), default=None,
-              help="file to write (required for docx and xlsx unless stdout is not a terminal)")
+              help="file to write (required for docx, pdf and xlsx unless stdout is not a terminal)")
 @click.option("--include-children/--own-only", "include_children", default=None,
               help="a unit's summary with every unit below it (the default above 区县), or its own work only")
 def summary(year: int, fmt: str, as_of: str | None, organisation: str | None, output: str | None,

@@ -15,6 +15,7 @@ from typing import Any
 from domain import merkle
 from domain.chain import entry_bytes
 from domain.years import YearAlreadyClosed, seal_is_valid
+from service.evidence import check_files
 from service.signing import (
     PUBLIC_KEY_VARIABLE,
     SIGNING_KEY_VARIABLE,
@@ -66,6 +67,7 @@ def verify(services: Any, checkpoint: dict | None = None, signed: str | None = N
                 _check_tree(result, read_checkpoint(signed, verifier), "the signed checkpoint")
             except NoteError as e:
                 result.fail(None, f"the signed checkpoint is refused: {e}")
+    check_files(services, result)  # every stored evidence file against its digest (service/evidence.py)
     result.sort()
     return result
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from api.rest.docs import docs_page
 from api.rest.endpoints import blp
 from api.rest.errors import PREFIX, TaizhangApi
+from api.rest.evidence import evidence_blp
 from api.rest.spec import (
     BEARER,
     SESSION,
@@ -28,6 +29,7 @@ def init_api(app):
     _register_kind_schemas(api)
     api.register_blueprint(blp)
     api.register_blueprint(templates_blp)
+    api.register_blueprint(evidence_blp)
     app.add_url_rule(f"{PREFIX}/docs", "api_docs", docs_page, methods=["GET"])
     app.extensions["taizhang_api"] = api
     return api

@@ -6,8 +6,9 @@ from there, so a kind added to the catalogue gets its form with no change here. 
 the name of its schema field; a count or an amount has a second select ``<field>__approx`` for the
 approximation marker (余/多/近); firms come as repeated ``firm_name`` / ``firm_uscc`` rows.
 
-Every fixed string of the pages is an English msgid for flask-babel. Two messages that must read in
-both languages at once are written "中文 / English", as the service's own messages are.
+Every fixed string of the pages is an English msgid for flask-babel. Messages written "中文 / English"
+(the service's own, and a few here) are shown in the page's language only, by the template filter
+``one_language`` (api/web/language.py).
 """
 from __future__ import annotations
 
@@ -57,6 +58,7 @@ from api.web.forms import (
     state_from_request,
     use_template_of,
 )
+from api.web.language import in_language
 from domain.catalogue import APPROX_MARKERS, KINDS, KINDS_BY_KEY, THEMES
 from domain.errors import (
     ConflictError,
@@ -65,12 +67,16 @@ from domain.errors import (
     RecordNotFound,
     RecordRetracted,
 )
+from service.evidence import FIELD as EVIDENCE_FIELD
+from service.evidence import EvidenceRefused, attach, check_upload, max_bytes
 from service.schemas import (
     FirmSchema,
     InvalidInput,
 )
 
 bp = Blueprint("web", __name__)
+# Every page (this blueprint's and the others'): a "中文 / English" message shows the page's language only.
+bp.add_app_template_filter(in_language, "one_language")
 
 FIRM_ROWS = 5
 ALREADY_RECORDED = "已记录过 / already recorded: this form was sent before, nothing new was stored"
@@ -125,7 +131,7 @@ def render_form(kind_key: str, state: FormState, *, status: int = 200, errors: E
         errors=errors or Errors(), mode=mode, suggestions=_suggestions(),
         enterprise=entry["aggregate"] == "enterprise", firms_label=firms_label(kind_key),
         firm_labels={"name": firm_fields["name"].metadata, "uscc": firm_fields["uscc"].metadata},
-        themes=form_template().themes, **extra), status
+        themes=form_template().themes, evidence_limit=max_bytes(), **extra), status
 
 
 @bp.route("/log/<kind>", methods=["GET", "POST"])
@@ -142,12 +148,22 @@ def log_form(kind: str):
     if request.form.get("more_firms"):  # 再加一家: the same form with one more firm block, nothing saved
         return render_form(kind, state, key=key, firm_rows=_firm_rows_sent() + 1)
     payload, rows = payload_from_state(kind, state, key)
+    uploads = [f for f in request.files.getlist(EVIDENCE_FIELD) if f and f.filename]
+    try:  # evidence sent with the form: every file checked before anything is stored
+        for f in uploads:
+            check_upload(f.read(), f.filename)
+            f.seek(0)
+    except EvidenceRefused as e:
+        return render_form(kind, state, status=422, key=key, errors=Errors(other=[
+            f"{_('File')}: {in_language(m)}" for m in e.messages[EVIDENCE_FIELD]]))
     try:
         logged = services().ledger.log(payload, actor=current_user.name)
     except InvalidInput as e:
         return render_form(kind, state, status=422, errors=place_errors(kind, e.messages, rows), key=key)
     except KeyReused as e:  # this form was saved before with other content (e.g. back, edit, resend)
         return render_form(kind, state, status=409, errors=Errors(other=[str(e)]), key=uuid4().hex)
+    for f in uploads:
+        attach(services(), logged.id, f.read(), f.filename, actor=current_user.name)
     # category "saved": the record's page then says 已保存 and offers the same kind again
     flash(_("Recorded.") if logged.created else ALREADY_RECORDED, "saved")
     return redirect(url_for("web.record", record_id=logged.id), code=303)
@@ -221,12 +237,19 @@ def _get_or_404(record_id: UUID) -> dict:
 @bp.get("/records/<uuid:record_id>")
 @reader
 def record(record_id: UUID):
+    return record_page(record_id)
+
+
+def record_page(record_id: UUID, status: int = 200, evidence_errors: list[str] | None = None):
+    """A record's page: its values, its evidence (佐证材料) and its history."""
     current = _get_or_404(record_id)
     history = services().ledger.history(record_id)
     kind_key = current["kind"]
     return render_template("web/record.html", record=current, history=history, kind=_catalogue()[kind_key],
                            kind_key=kind_key, fields=form_fields(kind_key), fields_by_name=field_labels(kind_key),
-                           firms_label=firms_label(kind_key))
+                           firms_label=firms_label(kind_key),
+                           attachments=services().reports.evidence.for_record(str(record_id)),
+                           evidence_errors=evidence_errors or [], evidence_limit=max_bytes()), status
 
 
 def _expected_version() -> int | None:

@@ -202,3 +202,44 @@ def test_log_form_works_without_javascript(browser, live_server, screenshots):
         assert stored["title"] == title and stored["logged_by"] == STAFF[0]
     finally:
         context.close()
+
+
+def test_a_clerk_logs_a_fair_with_20_pasted_firms_and_attaches_the_sign_in_sheet(context, live_server, screenshots,
+                                                                                  tmp_path):
+    """A job fair with 20 firms through the paste box, by a clerk at the keyboard, then its sign-in sheet
+    (a photo) attached on the record page. The time from opening the form to the saved record is printed
+    (speed belongs in scripts/bench, not in an assertion)."""
+    import time
+
+    from tests.evidence_files import png
+
+    base = live_server.url
+    page = context.new_page()
+    log_in(page, base, *STAFF)
+    firms = [f"武汉粘贴测试{n:02d}有限公司\t{make_uscc(770000 + n)}" for n in range(1, 21)]
+    started = time.monotonic()
+    page.goto(f"{base}/log/job_fair")
+    page.fill("#f-title", "2021 年春季粘贴名单招聘会")
+    page.fill("#f-occurred_on", "2021-03-20")
+    page.select_option("#f-mode", label="线下")
+    page.fill("#f-posts", "450")
+    page.click("details.firm-paste summary")
+    page.fill("#f-firm_list", "\n".join(firms))
+    with page.expect_navigation():
+        page.click("form.work-form button.primary[type=submit]")
+    seconds = time.monotonic() - started
+    assert RECORD_URL.search(page.url), page.url
+    print(f"\nlogged a job fair with 20 pasted firms in {seconds:.1f} s (form opened to record saved)")
+    listed = page.locator("#value-firms li")
+    assert listed.count() == 20
+    shot(page, screenshots, "20-pasted-firms-record")
+
+    sheet = tmp_path / "签到表.png"
+    sheet.write_bytes(png(40, 30))
+    page.set_input_files("#f-evidence", str(sheet))
+    with page.expect_navigation():
+        page.click("form.evidence-upload button[type=submit]")
+    item = page.locator("li.evidence-item")
+    assert item.count() == 1 and "签到表.png" in item.inner_text()
+    assert page.locator("li.evidence-item img.thumb").evaluate("img => img.naturalWidth") == 40
+    shot(page, screenshots, "21-evidence-attached")

@@ -25,7 +25,8 @@ VALUES = {"record_id": str(RECORD), "year": "2020", "key": "business.job_fairs_o
           "kind": "job_fair", "code": "en", "digest": SHEET_DIGEST, "name": "default"}
 # Routes that never answer a page: JSON, downloads, redirects.
 NOT_PAGES = ("/api/openapi.json", "/healthz", "/firms/suggest", "/lang/<code>", "/audit/checkpoint.json",
-             "/summary/<int:year>/download.<fmt>")
+             "/summary/<int:year>/download.<fmt>", "/records/<uuid:record_id>/evidence/<digest>",
+             "/summary/<int:year>/evidence.zip")
 RECORD_URL = re.compile(r"/records/([0-9a-f-]{36})(\?.*)?$")
 
 
@@ -44,6 +45,16 @@ def page_paths() -> list[str]:
 
 
 PAGES = page_paths()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def evidence_on_the_record(live_server):
+    """The record page of the list shows attachments (a thumbnail, a PDF) when it is measured."""
+    from service.evidence import attach
+    from tests.evidence_files import pdf, png
+
+    for data, name in ((png(), "签到照片.png"), (pdf(), "签到表.pdf")):
+        attach(live_server.services(), RECORD, data, name, actor="demo")
 
 
 

@@ -331,3 +331,11 @@ def test_a_bad_file_stores_nothing_and_names_every_bad_line(run, tmp_path):
 def test_importing_a_missing_file_is_a_usage_error(run, tmp_path):
     result = run("import", str(tmp_path / "nope.jsonl"), code=2)
     assert "nope.jsonl" in result.output
+
+
+def test_summary_as_pdf(run, tmp_path):
+    run("demo")
+    out = tmp_path / "summary.pdf"
+    run("summary", "2020", "--format", "pdf", "-o", str(out))
+    data = out.read_bytes()
+    assert data.startswith(b"%PDF-") and b"/FontFile2" in data

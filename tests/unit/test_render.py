@@ -195,6 +195,17 @@ def test_docx_page_setup(docx_doc):
         assert abs(actual - Cm(expected)) < Cm(0.01), (actual, expected)
 
 
+def test_docx_has_the_gbt9704_text_grid_of_22_lines_by_28_characters(docx_doc):
+    from docx.oxml.ns import qn
+
+    grid = docx_doc.sections[0]._sectPr.find(qn("w:docGrid"))
+    assert grid.get(qn("w:type")) == "linesAndChars"
+    # 225 mm of text block / 22 lines = 579 twips; (156 mm / 28 − 16 pt) × 4096 ≈ −849
+    assert grid.get(qn("w:linePitch")) == "579" and grid.get(qn("w:charSpace")) == "-849"
+    footer = docx_doc.sections[0].footer._element.xml
+    assert "PAGE" in footer and "— " in footer and " —" in footer
+
+
 def test_docx_title(docx_doc):
     title = docx_doc.paragraphs[0]
     assert title.text == SUMMARY["title"]
@@ -226,7 +237,7 @@ def test_docx_headings_and_body(docx_doc):
         fmt = para.paragraph_format
         assert fmt.first_line_indent == Pt(32)
         assert fmt.line_spacing_rule == WD_LINE_SPACING.EXACTLY
-        assert fmt.line_spacing == Pt(28)
+        assert fmt.line_spacing == Pt(28.95)  # the grid pitch: 22 lines in 225 mm
     assert "" not in [p.text for p in docx_doc.paragraphs[1:] if p.runs]
 
 
@@ -318,9 +329,10 @@ def test_csv_rows_match_figures():
 
 
 def test_registry_is_complete():
-    assert set(render.RENDERERS) == set(render.MEDIA_TYPES) == set(render.EXTENSIONS) == {"md", "docx", "xlsx", "csv"}
+    assert set(render.RENDERERS) == set(render.MEDIA_TYPES) == set(render.EXTENSIONS) == {"md", "docx", "pdf", "xlsx", "csv"}
     assert isinstance(render.RENDERERS["md"](SUMMARY), str)
     assert isinstance(render.RENDERERS["csv"](SUMMARY), str)
     assert isinstance(render.RENDERERS["docx"](SUMMARY), bytes)
     assert isinstance(render.RENDERERS["xlsx"](SUMMARY), bytes)
+    assert render.RENDERERS["pdf"](SUMMARY).startswith(b"%PDF-")
     assert render.filename(SUMMARY, "docx") == "东西湖区工商联-2020-工作总结.docx"

@@ -23,7 +23,10 @@ import re
 import pytest
 
 from tests.conftest import PASSWORDS, USER_OF_ROLE, USERS
+from tests.evidence_files import png
 from tests.helpers import SHEET_CSV, valid_payload
+
+PNG = png()
 
 ROLES = ("anonymous", "staff", "auditor", "admin")
 YEAR = 2020
@@ -62,6 +65,11 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("/import", "POST"): R(302, 422, 403, 422),                  # no file
     ("/import/<digest>", "GET"): R(302, 200, 403, 200),          # the preview of an upload
     ("/import/<digest>", "POST"): R(302, 200, 403, 200),         # preview again: stores nothing
+    # --- evidence: staff and admins attach and remove; everyone logged in reads ------------------
+    ("/records/<uuid:record_id>/evidence", "POST"): R(302, 422, 403, 422),   # no file sent
+    ("/records/<uuid:record_id>/evidence/<digest>", "GET"): R(302, 200, 200, 200),
+    ("/records/<uuid:record_id>/evidence/<digest>/remove", "POST"): R(302, 422, 403, 422),  # no reason
+    ("/summary/<int:year>/evidence.zip", "GET"): R(302, 200, 200, 200),
     # --- the summary: everyone logged in ---------------------------------------------------------
     ("/summary/<int:year>", "GET"): R(302, 200, 200, 200),
     ("/summary/<int:year>/diff", "GET"): R(302, 200, 200, 200),
@@ -93,6 +101,8 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("/api/actions/<uuid:record_id>/history", "GET"): R(401, 200, 200, 200),
     ("/api/actions/<uuid:record_id>/corrections", "POST"): R(401, 422, 403, 422),  # no reason
     ("/api/actions/<uuid:record_id>/retraction", "POST"): R(401, 422, 403, 422),   # no reason
+    ("/api/records/<uuid:record_id>/evidence", "GET"): R(401, 200, 200, 200),
+    ("/api/records/<uuid:record_id>/evidence", "POST"): R(401, 422, 403, 422),  # no file sent
     ("/api/summary/<int:year>", "GET"): R(401, 200, 200, 200),
     ("/api/templates", "GET"): R(401, 200, 200, 200),
     ("/api/templates", "POST"): R(401, 403, 403, 422),            # no template: only admins change them
@@ -129,8 +139,9 @@ def rule_methods(app) -> set[tuple[str, str]]:
 class World:
     """The module's app, the record it works on, a logged-in session cookie and a token per role."""
 
-    def __init__(self, app, record_id, sessions, tokens, checkpoint):
+    def __init__(self, app, record_id, sessions, tokens, checkpoint, digest):
         self.app = app
+        self.digest = digest
         self.record_id = record_id
         self.sessions = sessions
         self.tokens = tokens
@@ -169,6 +180,9 @@ def world(tmp_path_factory):
         assert services.sheets.put(SHEET_CSV, "招聘会台账.csv") == SHEET_DIGEST
         logged = services.ledger.log(valid_payload("job_fair", "authz-fair", occurred_on=f"{YEAR}-05-12",
                                                    mode="online"), actor="li_staff")
+        from service.evidence import attach
+
+        digest = attach(services, logged.id, PNG, "authz.png", actor="li_staff")["digest"]
         with app.app_context():
             checkpoint = services.reports.checkpoint()
         sessions, tokens = {}, {}
@@ -178,14 +192,15 @@ def world(tmp_path_factory):
             assert response.status_code == 302, response.data[:300]
             sessions[role] = client.get_cookie(app.config.get("SESSION_COOKIE_NAME", "session")).value
             tokens[role] = services.accounts.issue_token(USER_OF_ROLE[role])
-        yield World(app, logged.id, sessions, tokens, checkpoint)
+        yield World(app, logged.id, sessions, tokens, checkpoint, digest)
 
 
 # --- what each request sends -----------------------------------------------------------------------
 
 def url_for_rule(rule: str, world: World) -> str:
     values = {"record_id": str(world.record_id), "year": str(YEAR), "key": FIGURE, "fmt": "docx",
-              "kind": "job_fair", "code": "en", "digest": SHEET_DIGEST, "name": "default"}
+              "kind": "job_fair", "code": "en", "name": "default",
+              "digest": SHEET_DIGEST if rule.startswith("/import") else world.digest}
 
     def fill(match: re.Match) -> str:
         name = match.group(1).split(":")[-1]
@@ -217,6 +232,7 @@ def body_for(rule: str, method: str, role: str, via: str, world: World) -> dict:
         ("/log/<kind>", "POST"): form_job_fair(role),
         ("/records/<uuid:record_id>/correct", "POST"): {"expected_version": "1", "reason": ""},
         ("/records/<uuid:record_id>/retract", "POST"): {"expected_version": "1", "reason": ""},
+        ("/records/<uuid:record_id>/evidence/<digest>/remove", "POST"): {"reason": ""},
         ("/admin/users", "POST"): {"name": "", "role": "staff"},
         ("/admin/templates/choose", "POST"): {"organisation": "", "year": "2020", "reason": "x"},
         ("/admin/templates/<name>", "POST"): {"text": "name: default", "reason": ""},

@@ -156,6 +156,7 @@ EXPECTED_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "csv": "text/csv",
     "md": "text/markdown",
+    "pdf": "application/pdf",
 }
 
 
@@ -187,12 +188,18 @@ def test_downloads(demo, as_staff, fmt):
         rows = list(csv.DictReader(io.StringIO(data.decode("utf-8"))))
         assert len(rows) == len(figures)
         assert {r["key"] for r in rows} == set(figures)
+    elif fmt == "pdf":
+        from pypdf import PdfReader
+
+        reader = PdfReader(io.BytesIO(data))
+        assert reader.metadata.title == "东西湖区工商联 2020 年工作总结"
+        assert "— 1 —" in reader.pages[0].extract_text()
     else:
         assert data.decode("utf-8").startswith("# 东西湖区工商联 2020 年工作总结")
 
 
 def test_unknown_download_format_is_404(demo, as_staff):
-    assert as_staff.get("/summary/2020/download.pdf").status_code == 404
+    assert as_staff.get("/summary/2020/download.odt").status_code == 404
 
 
 # --- chart -------------------------------------------------------------------------------------
