@@ -17,7 +17,7 @@ import pytest
 from tests.integration.test_seed_summary import SEED_FIGURES
 
 ROOT = Path(__file__).resolve().parents[2]
-SEED = ROOT.parent / "shared" / "seed" / "dongxihu-fic-2020-work-summary.txt"
+SEED = ROOT / "tests" / "data" / "dongxihu-fic-2020-work-summary.txt"  # a copy of ../shared/seed's, in the repo
 DOC = ROOT / "docs" / "seed-vs-generated.md"
 NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 
