@@ -42,8 +42,8 @@ def test_the_english_form_shows_its_errors_in_english_only(as_staff):
     as_staff.get("/lang/en")
     text = error_text(bad_job_fair(as_staff))
     assert "required" in text and "the check character of the code is wrong" in text
-    # the markers a clerk types (余/多/近) are named as they are typed, in either language
-    assert CJK.findall(text.replace("余/多/近", "")) == [], text
+    # the markers a clerk types (余/多/近/约/以上/左右) are named as they are typed, in either language
+    assert CJK.findall(text.replace("余/多/近/约/以上/左右", "")) == [], text
 
 
 def test_a_page_header_names_the_role_in_the_page_language(as_staff):
