@@ -1,7 +1,7 @@
 """Chambers of commerce and enterprises: aggregates of their own, whose stories are facts.
 
 A chamber is founded, prepared, holds elections and has its membership counted at dates; an
-enterprise enters the listing reserve pool (金种子/银种子) and gets listed on a board. Each fact is
+enterprise enters a listing reserve pool (its pools are the template's choices) and gets listed on a board. Each fact is
 stated by the event of its kind and can later be corrected or retracted like an action.
 
 Every fact also gets an ``Entry``: a one-event aggregate whose id is the fact's record id (uuid5 of

@@ -8,8 +8,8 @@ Pure functions: each takes the summary dict and returns the document (``str`` fo
 
 The summary dict::
 
-    {"year": 2020, "organisation": "东西湖区工商联", "as_of": "…" or None, "position": 1234,
-     "title": "东西湖区工商联 2020 年工作总结",
+    {"year": 2020, "organisation": "某区工商联", "as_of": "…" or None, "position": 1234,
+     "title": "某区工商联 2020 年工作总结",
      "sections": [{"key", "title", "text", "figures": [...], "subsections": [...], "targets"?: [...]}],
      "targets": [...],   # targets set for this year, with actuals
      "seal": None or {...}}
@@ -573,7 +573,7 @@ EXTENSIONS: dict[str, str] = {"md": ".md", "docx": ".docx", "pdf": ".pdf", "xlsx
 
 
 def filename(summary: dict, fmt: str) -> str:
-    """A download name such as "东西湖区工商联-2020-工作总结.docx"."""
+    """A download name such as "某区工商联-2020-工作总结.docx"."""
     org = str(summary.get("organisation") or "summary").replace("/", "_").replace("\\", "_")
     year = summary.get("year")
     stem = f"{org}-{year}-工作总结" if year is not None else f"{org}-工作总结"

@@ -42,6 +42,7 @@ from api.audit.schemas import (
 )
 from api.auth import LoginUser
 from api.extensions import services
+from api.rest.errors import error_responses
 from domain.errors import RecordNotFound
 from service import audit as audit_cases
 from service.audit import AuditRefused
@@ -54,15 +55,7 @@ api_bp = ApiBlueprint("audit_api", __name__, url_prefix="/api/audit",
 
 def _errors(*codes: int):
     """Document error answers with the API's one error body (the Api's registered responses)."""
-    names = {400: "BAD_REQUEST", 401: "UNAUTHORIZED", 403: "FORBIDDEN", 404: "NOT_FOUND", 409: "CONFLICT",
-             422: "UNPROCESSABLE_ENTITY", 503: "SERVICE_UNAVAILABLE"}
-
-    def decorator(view):
-        for code in codes:
-            view = api_bp.alt_response(code, response=names[code])(view)
-        return view
-
-    return decorator
+    return error_responses(api_bp, *codes)
 
 
 def _fail(code: int, message: str, errors: dict | None = None):

@@ -41,7 +41,7 @@ from api.api_schemas import (
     VersionSchema,
 )
 from api.extensions import csrf, services
-from api.rest.errors import INVALID, PREFIX, fail
+from api.rest.errors import INVALID, PREFIX, error_responses, fail
 from api.rest.guard import guard
 from domain.catalogue import KINDS
 from domain.errors import (
@@ -65,15 +65,7 @@ csrf.exempt(blp)  # the guard checks the CSRF token of session writes; tokens ne
 
 def _responses(*codes: int):
     """Document error answers (the common Error body) for the given status codes."""
-    names = {400: "BAD_REQUEST", 401: "UNAUTHORIZED", 403: "FORBIDDEN", 404: "NOT_FOUND", 409: "CONFLICT",
-             422: "UNPROCESSABLE_ENTITY"}
-
-    def decorator(view):
-        for code in codes:
-            view = blp.alt_response(code, response=names[code])(view)
-        return view
-
-    return decorator
+    return error_responses(blp, *codes)
 
 
 READ = (401,)

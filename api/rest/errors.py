@@ -80,3 +80,17 @@ class TaizhangApi(Api):
             headers.setdefault("WWW-Authenticate", 'Bearer realm="taizhang"')
         return payload, error.code, headers
 
+
+
+ERROR_RESPONSES = {400: "BAD_REQUEST", 401: "UNAUTHORIZED", 403: "FORBIDDEN", 404: "NOT_FOUND", 409: "CONFLICT",
+                   422: "UNPROCESSABLE_ENTITY", 503: "SERVICE_UNAVAILABLE"}
+
+
+def error_responses(blueprint, *codes: int):
+    """Document an operation's error answers (the common Error body) for the given status codes."""
+    def decorator(view):
+        for code in codes:
+            view = blueprint.alt_response(code, response=ERROR_RESPONSES[code])(view)
+        return view
+
+    return decorator

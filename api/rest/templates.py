@@ -11,7 +11,7 @@ from marshmallow import RAISE, Schema, fields, validate
 
 from api.api_schemas import Plain, SummarySchema
 from api.extensions import csrf, services
-from api.rest.errors import PREFIX, SAFE_METHODS, fail
+from api.rest.errors import PREFIX, SAFE_METHODS, error_responses, fail
 from api.rest.guard import guard
 from domain.errors import DomainError
 from domain.template import TemplateInvalid
@@ -29,16 +29,8 @@ def _only_admins_change_templates():
         fail(403, "只有管理员可以修改模板 / only admins change templates")
 
 
-NAMES = {400: "BAD_REQUEST", 401: "UNAUTHORIZED", 403: "FORBIDDEN", 404: "NOT_FOUND", 422: "UNPROCESSABLE_ENTITY"}
-
-
 def _answers(*codes: int):
-    """Document the error answers (the common Error body) of an operation."""
-    def decorator(view):
-        for code in codes:
-            view = blp.alt_response(code, response=NAMES[code])(view)
-        return view
-    return decorator
+    return error_responses(blp, *codes)
 
 
 READ = (401,)
