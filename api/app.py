@@ -90,6 +90,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from api import hardening  # noqa: E402  (503 on storage faults, deep JSON, no-store, health)
 
     hardening.install(app)
+    from api import scope  # noqa: E402  (403 outside the user's organisation unit)
+
+    scope.install(app)
     app.add_url_rule("/healthz", "healthz", hardening.health, methods=["GET"])
 
     @app.after_request

@@ -35,6 +35,7 @@ class LoginUser:
         self.sid = sid  # the server-side session id of a browser login (None for a token)
         self.name = user.name
         self.role = user.role
+        self.unit = user.unit  # the organisation unit's code; None: the whole ledger (api/scope.py)
 
     is_authenticated = True
     is_active = True

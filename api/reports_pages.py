@@ -18,6 +18,7 @@ from werkzeug.routing import BuildError
 
 from api.auth import error_page, reader
 from api.extensions import services
+from api.scope import organisation_or_default
 from projections.provenance import attach
 from projections.render import EXTENSIONS, MEDIA_TYPES, RENDERERS, filename
 from projections.summary import figure_index
@@ -55,7 +56,7 @@ def _moment_arg(name: str) -> str | None:
 
 def _summary(year: int, as_of: str | None, name: str = "as_of") -> dict:
     try:
-        return services().reports.summary(year, (request.args.get("organisation") or "").strip() or None, as_of)
+        return services().reports.summary(year, organisation_or_default(request.args.get("organisation")), as_of)
     except (ValueError, OverflowError):
         raise BadMoment(name, as_of or "") from None
 
@@ -259,7 +260,7 @@ def summary_page(year: int):
     as_of = _moment_arg("as_of")
     summary = _summary(year, as_of)
     reports = services().reports
-    activity = reports.activity(year)
+    activity = reports.activity(year, summary["organisation"])
     next_targets = []
     for section in summary.get("sections") or []:
         if section.get("key") == "plans":
@@ -326,7 +327,7 @@ def diff_page(year: int):
                 reports.resolve_position(value)
             except (ValueError, OverflowError):
                 raise BadMoment(name, value) from None
-    result = reports.difference(year, before, after)
+    result = reports.difference(year, before, after, organisation_or_default(request.args.get("organisation")))
     return render_template("reports/diff.html", year=year, result=result, before=before, after=after,
                            before_input=_local_input(before), after_input=_local_input(after),
                            figure_url=figure_url)

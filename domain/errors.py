@@ -51,3 +51,17 @@ class KeyReused(DomainError):
         self.key = key
         self.stored = stored
         self.given = given
+
+
+class OutOfScope(DomainError):
+    """The user's organisation unit does not cover the record or organisation asked for (403): staff
+    write in their own unit only; auditors and admins read their unit and every unit below it."""
+
+    def __init__(self, organisation: str, unit_name: str, writing: bool):
+        what = ("只能在本单位登记和更正", "may log and correct in their own unit only") if writing else \
+            ("只能查看本单位及下级单位", "may read their own unit and the units below it only")
+        super().__init__(f"{unit_name} 的用户{what[0]}，无权处理 {organisation} 的记录 / users of {unit_name} "
+                         f"{what[1]}, not {organisation}'s records")
+        self.organisation = organisation
+        self.unit_name = unit_name
+        self.writing = writing

@@ -155,6 +155,17 @@ class Reports:
         self.catch_up()
         return unit_views.units(self.store.db)
 
+    def unit_scope(self, code: str) -> tuple[str, list[str], list[str]] | None:
+        """A unit's name now, the names its records carry, and those of it and every unit below it
+        (a user's scope: service/scope.py); None when no unit has the code."""
+        self.catch_up()
+        db = self.store.db
+        unit = db.execute("SELECT name FROM org_units WHERE code = ?", [code]).fetchone()
+        if unit is None:
+            return None
+        own = [r[0] for r in db.execute("SELECT name FROM org_unit_names WHERE code = ? ORDER BY name", [code])]
+        return unit[0], own, unit_views.names_below(db, code)
+
     def covered(self, organisation: str) -> list[str]:
         """The organisations a summary of ``organisation`` covers (itself; for a unit above 区县, all below)."""
         self.catch_up()
@@ -248,10 +259,15 @@ class Reports:
     # --- the ledger list and helpers for forms ---
     def list_records(self, *, year: int | None = None, theme: str | None = None, kind: str | None = None,
                      actor: str | None = None, text: str | None = None, organisation: str | None = None,
-                     include_retracted: bool = False, page: int = 1, size: int = 50) -> tuple[list[dict], int]:
-        """Records (newest happening first), filtered, paged: (rows of this page, total matching)."""
+                     include_retracted: bool = False, page: int = 1, size: int = 50,
+                     organisations: list[str] | None = None) -> tuple[list[dict], int]:
+        """Records (newest happening first), filtered, paged: (rows of this page, total matching).
+        ``organisations``: only records of these (a user's unit scope); None: every organisation."""
         self.catch_up()
         where, params = [], []
+        if organisations is not None:
+            where.append(f"organisation IN ({','.join('?' * len(organisations))})" if organisations else "0")
+            params.extend(organisations)
         for column, value in (("year", year), ("theme", theme), ("kind", kind), ("logged_by", actor),
                               ("organisation", organisation)):
             if value not in (None, ""):
@@ -299,8 +315,9 @@ class Reports:
             "SELECT DISTINCT logged_by FROM records WHERE logged_by IS NOT NULL ORDER BY logged_by")]
 
     def firm_records(self, *, uscc: str | None = None, name: str | None = None,
-                     include_retracted: bool = False) -> list[dict]:
-        """Every record a firm took part in, across years, newest happening first.
+                     include_retracted: bool = False, organisations: list[str] | None = None) -> list[dict]:
+        """Every record a firm took part in, across years, newest happening first (of ``organisations``
+        only, when given: a user's unit scope).
 
         A firm is its 统一社会信用代码 when given (and then also a record naming it by ``name`` only,
         without a code); else its name. The LIKE only narrows the rows; the match is made on the parsed
@@ -324,7 +341,8 @@ class Reports:
                 return code == uscc or (not code and name is not None and firm.get("name") == name)
             return firm.get("name") == name
 
-        return [r for r in (self._plain(row) for row in rows) if any(takes_part(f) for f in r["firms"])]
+        return [r for r in (self._plain(row) for row in rows) if any(takes_part(f) for f in r["firms"])
+                and (organisations is None or r["organisation"] in organisations)]
 
     def firm_suggestions(self, prefix: str = "", limit: int = 50) -> list[dict]:
         """Firms already in the ledger ({name, uscc}), most used first, matching a prefix of name or code."""

@@ -15,6 +15,7 @@ from service.accounts import ROLES, AccountError, Accounts
 from service.bootstrap import Services, Settings, bootstrap
 from service.ledger import ImportRefused, Ledger
 from service.schemas import InvalidInput, catalogue
+from service.scope import check_unit
 
 USCC_SHAPE = re.compile(r"^[0-9A-Z]{18}$")
 PROVENANCE_FORMATS = ("json", "xlsx", "docx")  # exports that carry what they were made from
@@ -612,7 +613,10 @@ def user() -> None:
 @click.argument("name")
 @click.option("--role", type=click.Choice(ROLES), required=True)
 @click.option("--password-stdin", is_flag=True, help="read the password from the first line of stdin")
-def user_add(name: str, role: str, password_stdin: bool) -> None:
+@click.option("--unit", default=None, metavar="CODE",
+              help="the organisation unit the user belongs to (staff write in it only; auditors and admins "
+                   "read it and every unit below); none: the whole ledger")
+def user_add(name: str, role: str, password_stdin: bool, unit: str | None) -> None:
     """Add a user; without --password-stdin a random password is made and printed once."""
     password = None
     if password_stdin:
@@ -620,7 +624,7 @@ def user_add(name: str, role: str, password_stdin: bool) -> None:
         if not password:
             fail("stdin 中没有密码 / no password on stdin", 2)
     try:
-        made = open_accounts().add(name, role, password)
+        made = open_accounts().add(name, role, password, unit=check_unit(services(), unit))
     except AccountError as e:
         fail(f"未添加 / not added: {e}")
     if password is None:
@@ -634,7 +638,19 @@ def user_add(name: str, role: str, password_stdin: bool) -> None:
 def user_list() -> None:
     """Every user and its role."""
     for u in open_accounts().all():
-        click.echo(f"{u.name}\t{u.role}")
+        click.echo(f"{u.name}\t{u.role}\t{u.unit or '*'}")
+
+
+@user.command("unit")
+@click.argument("name")
+@click.argument("code", required=False)
+def user_unit(name: str, code: str | None) -> None:
+    """Move a user to the organisation unit CODE (none given: the whole ledger); their sessions end."""
+    try:
+        open_accounts().set_unit(name, check_unit(services(), code))
+    except AccountError as e:
+        fail(str(e))
+    click.echo(f"user {name}: unit {code or '*'}")
 
 
 @user.command("token")

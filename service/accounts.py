@@ -32,6 +32,7 @@ class AccountError(ValueError):
 class User:
     name: str
     role: str
+    unit: str | None = None  # the organisation unit's code (service/scope.py); None: the whole ledger
 
     @property
     def can_write(self) -> bool:
@@ -44,6 +45,10 @@ class User:
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
+
+
+def _user(row: dict) -> User:
+    return User(row["name"], row["role"], row.get("unit"))
 
 
 def _token_digest(token: str) -> str:
@@ -60,6 +65,8 @@ class Accounts:
                                      "failures": int, "locked_until": float, "created_at": float},
                                     pk="name", not_null={"role", "password_hash"})
             self.db["users"].create_index(["token_digest"])
+        if "unit" not in self.db["users"].columns_dict:  # accounts made before units had none: the whole ledger
+            self.db.execute("ALTER TABLE users ADD COLUMN unit TEXT")
         self.db.execute("CREATE TABLE IF NOT EXISTS login_failures (name TEXT NOT NULL, source TEXT NOT NULL, "
                         "failures INTEGER NOT NULL DEFAULT 0, locked_until REAL NOT NULL DEFAULT 0, "
                         "PRIMARY KEY (name, source))")
@@ -90,8 +97,9 @@ class Accounts:
         rows = list(self.db.query("SELECT * FROM users WHERE name = ?", [name]))
         return rows[0] if rows else None
 
-    def add(self, name: str, role: str, password: str | None = None) -> str:
-        """Create a user; answers the password (a random one when none is given)."""
+    def add(self, name: str, role: str, password: str | None = None, unit: str | None = None) -> str:
+        """Create a user (of organisation unit ``unit``, a code; none: the whole ledger); answers the
+        password (a random one when none is given)."""
         name = (name or "").strip()
         if not name or len(name) > 64:
             raise AccountError("用户名应为 1–64 个字符 / a user name has 1 to 64 characters")
@@ -105,8 +113,16 @@ class Accounts:
         with self.db.conn:
             self.db["users"].insert({"name": name, "role": role, "password_hash": _hasher.hash(password),
                                      "token_digest": None, "failures": 0, "locked_until": 0.0,
-                                     "created_at": time.time()})
+                                     "created_at": time.time(), "unit": (unit or "").strip() or None})
         return password
+
+    def set_unit(self, name: str, unit: str | None) -> None:
+        """Move a user to another organisation unit (None: the whole ledger); their sessions end."""
+        if not self._row(name):
+            raise AccountError(f"没有用户 {name} / no user {name}")
+        with self.db.conn:
+            self.db["users"].update(name, {"unit": (unit or "").strip() or None})
+        self.revoke_sessions(name)
 
     def set_password(self, name: str, password: str) -> None:
         if not self._row(name):
@@ -141,7 +157,7 @@ class Accounts:
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             return None
         self._attempt_succeeded(name, source)
-        return User(row["name"], row["role"])
+        return _user(row)
 
     def _reserve_attempt(self, name: str, source: str, now: float) -> bool:
         """Count one attempt against (name, source) and source; False (nothing counted) while locked."""
@@ -209,9 +225,9 @@ class Accounts:
         """The user of a live session id; None when unknown or revoked."""
         if not sid:
             return None
-        rows = list(self.db.query("SELECT u.name, u.role FROM sessions s JOIN users u ON u.name = s.name "
+        rows = list(self.db.query("SELECT u.name, u.role, u.unit FROM sessions s JOIN users u ON u.name = s.name "
                                   "WHERE s.sid = ? AND s.revoked_at IS NULL", [sid]))
-        return User(rows[0]["name"], rows[0]["role"]) if rows else None
+        return _user(rows[0]) if rows else None
 
     def revoke_session(self, sid: str) -> None:
         with self.db.conn:
@@ -226,7 +242,7 @@ class Accounts:
 
     def get(self, name: str) -> User | None:
         row = self._row(name)
-        return User(row["name"], row["role"]) if row else None
+        return _user(row) if row else None
 
     def issue_token(self, name: str) -> str:
         """A new API token for the user (shown once; only its digest is kept)."""
@@ -239,11 +255,11 @@ class Accounts:
     def for_token(self, token: str) -> User | None:
         if not token:
             return None
-        rows = list(self.db.query("SELECT name, role FROM users WHERE token_digest = ?", [_token_digest(token)]))
-        return User(rows[0]["name"], rows[0]["role"]) if rows else None
+        rows = list(self.db.query("SELECT name, role, unit FROM users WHERE token_digest = ?", [_token_digest(token)]))
+        return _user(rows[0]) if rows else None
 
     def all(self) -> list[User]:
-        return [User(r["name"], r["role"]) for r in self.db.query("SELECT name, role FROM users ORDER BY name")]
+        return [_user(r) for r in self.db.query("SELECT name, role, unit FROM users ORDER BY name")]
 
     def ensure_admin(self) -> tuple[str, str] | None:
         """On first start: an admin with a random password, answered once; None when users exist."""

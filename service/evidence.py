@@ -29,6 +29,7 @@ from domain.errors import ConflictError, RecordRetracted
 from domain.evidence import Evidence, EvidenceNotFound
 from service.ledger import NAMESPACE
 from service.schemas import InvalidInput
+from service.scope import EVERYTHING, Scope
 
 MAX_BYTES_VARIABLE = "TAIZHANG_EVIDENCE_MAX_BYTES"
 FOLDER_VARIABLE = "TAIZHANG_EVIDENCE_DIR"
@@ -152,12 +153,15 @@ def _evidence(services: Any, record_id: UUID) -> Evidence:
         return Evidence._create(Evidence.Opened, id=evidence_id(record_id), record_id=str(record_id))
 
 
-def attach(services: Any, record_id: UUID, data: bytes | None, filename: str | None, actor: str) -> dict:
-    """Attach a file to a record (RecordNotFound, RecordRetracted, EvidenceRefused: nothing stored).
+def attach(services: Any, record_id: UUID, data: bytes | None, filename: str | None, actor: str,
+           scope: Scope = EVERYTHING) -> dict:
+    """Attach a file to a record of the user's unit (RecordNotFound, RecordRetracted, OutOfScope,
+    EvidenceRefused: nothing stored).
 
     Answers the attachment (digest, size, media_type, filename, created: False when these bytes were
     attached to the record already)."""
-    record = services.ledger.get(record_id)  # RecordNotFound
+    record = services.ledger.get(record_id, scope=scope)  # RecordNotFound
+    scope.check_write(record["organisation"])
     if record["retracted"]:
         raise RecordRetracted(f"record {record_id} was retracted")
     media_type = check_upload(data, filename)
@@ -177,8 +181,11 @@ def attach(services: Any, record_id: UUID, data: bytes | None, filename: str | N
     raise ConflictError(record_id, None, None)
 
 
-def remove(services: Any, record_id: UUID, digest: str, reason: str, actor: str) -> None:
+def remove(services: Any, record_id: UUID, digest: str, reason: str, actor: str,
+           scope: Scope = EVERYTHING) -> None:
     """Remove an attachment with a reason (it stays in the history); EvidenceNotFound when it is not there."""
+    if not scope.everything:
+        scope.check_write(services.ledger.get(record_id, scope=scope)["organisation"])
     reason = (reason or "").strip()
     if not reason:
         raise EvidenceRefused({"reason": ["请填写移除原因 / give the reason for the removal"]})
@@ -193,8 +200,10 @@ def remove(services: Any, record_id: UUID, digest: str, reason: str, actor: str)
     raise ConflictError(record_id, None, None)
 
 
-def read(services: Any, record_id: UUID, digest: str) -> tuple[dict, Path]:
+def read(services: Any, record_id: UUID, digest: str, scope: Scope = EVERYTHING) -> tuple[dict, Path]:
     """An attachment of a record as the read model has it, and the path of its bytes."""
+    if not scope.everything:
+        services.ledger.get(record_id, scope=scope)  # OutOfScope for another unit's record
     row = services.reports.evidence.attachment(str(record_id), digest)
     if row is None:
         raise EvidenceNotFound(record_id, digest)

@@ -39,6 +39,7 @@ from domain.template_log import (
 )
 from domain.years import Year, YearAlreadyClosed, seal_hmac
 from service.schemas import InvalidInput, dump_action, load_action, load_changes
+from service.scope import EVERYTHING, Scope
 
 NAMESPACE = UUID("6f1d6f4e-2b1a-5c1e-9d1e-7461697a6861")  # fixed: ids must be the same on every machine
 EVENT_FIELDS = ("occurred_on", "ends_on", "title", "notes", "theme", "firms")
@@ -318,9 +319,11 @@ class Ledger(Application):
         raise RecordNotFound(key)
 
     # --- writing ---
-    def log(self, payload: dict, actor: str | None = None) -> Logged:
-        """Validate and record one action (or one fact about a chamber or an enterprise)."""
+    def log(self, payload: dict, actor: str | None = None, scope: Scope = EVERYTHING) -> Logged:
+        """Validate and record one action (or one fact about a chamber or an enterprise), in an
+        organisation the user's ``scope`` may write in (else OutOfScope, nothing stored)."""
         kind, key, values = load_action(payload, self._payload_template(payload))
+        scope.check_write(values["organisation"])
         return self._log(kind, key, values, actor or default_actor())
 
     def _new_action(self, kind: Kind, key: str, values: dict, actor: str) -> Action:
@@ -422,11 +425,14 @@ class Ledger(Application):
         return agg.version
 
     def correct(self, record_id: UUID, changes: dict, reason: str, actor: str | None = None,
-                expected_version: int | None = None) -> int:
+                expected_version: int | None = None, scope: Scope = EVERYTHING) -> int:
         """Correct fields of a record; answers the record's new version (see ``record_version``)."""
         def change(record, holder):
+            scope.check_write(_organisation(record, holder))
             kind, template = self.kind_of(record, holder)
             values = load_changes(kind, changes, template)
+            if "organisation" in values:
+                scope.check_write(values["organisation"])  # nor move it into a unit the user is not of
             if holder is record:
                 holder.correct(values, reason, who, kind)
             else:
@@ -435,9 +441,10 @@ class Ledger(Application):
         return self._change(record_id, expected_version, change)
 
     def retract(self, record_id: UUID, reason: str, actor: str | None = None,
-                expected_version: int | None = None) -> int:
+                expected_version: int | None = None, scope: Scope = EVERYTHING) -> int:
         """Retract a record; answers the record's new version (see ``record_version``)."""
         def change(record, holder):
+            scope.check_write(_organisation(record, holder))
             if holder is record:
                 holder.retract(reason, who)
             else:
@@ -490,8 +497,9 @@ class Ledger(Application):
         return {"organisation": organisation, "year": year, **agg.seal}
 
     # --- reading ---
-    def get(self, record_id: UUID) -> dict:
+    def get(self, record_id: UUID, scope: Scope = EVERYTHING) -> dict:
         record, holder = self._holder(record_id)
+        scope.check_read(_organisation(record, holder))
         kind, template = self.kind_of(record, holder)
         out = {"id": str(record_id), "version": record_version(record, holder), "kind": kind.key,
                "event": record.kind_event, "retracted": record.retracted,
@@ -501,9 +509,10 @@ class Ledger(Application):
         out.update(dump_action(kind, record.key, values, template))
         return out
 
-    def history(self, record_id: UUID) -> list[dict]:
+    def history(self, record_id: UUID, scope: Scope = EVERYTHING) -> list[dict]:
         """The record's story: each event, who, when recorded, when it happened, what changed."""
         record, holder = self._holder(record_id)
+        scope.check_read(_organisation(record, holder))
         story: list[dict] = []
         current: dict = {}
         version = 0
@@ -664,6 +673,11 @@ class Ledger(Application):
                     report.already_there += 1
         flush()
         return report
+
+
+def _organisation(record: Any, holder: Any) -> str:
+    """The organisation a record was logged under (a fact's is its subject's)."""
+    return getattr(record, "organisation", None) or holder.organisation
 
 
 def _plain(value: Any) -> Any:

@@ -38,8 +38,10 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Iterable
 
+from domain.errors import OutOfScope
 from service.firm_list import CODE, parse_firm_list
 from service.schemas import InvalidInput, load_action
+from service.scope import EVERYTHING, Scope
 
 SHEET_SUFFIXES = (".xlsx", ".xlsm", ".csv")
 MAX_ROWS = 20000
@@ -792,13 +794,19 @@ def payload_lines(conversion: Conversion) -> list[str]:
     return [json.dumps(p, ensure_ascii=False, sort_keys=True) for p in conversion.payloads]
 
 
-def import_rows(ledger, conversion: Conversion, actor: str | None = None):
-    """Store every row, or none: refused (SheetRefused, every bad cell named) when any cell is bad;
-    rows the ledger holds already (the same sheet imported before) are not stored again."""
+def import_rows(ledger, conversion: Conversion, actor: str | None = None, scope: Scope = EVERYTHING):
+    """Store every row, or none: refused (SheetRefused, every bad cell named) when any cell is bad or
+    a row's organisation is outside the user's unit (``scope``); rows the ledger holds already (the same
+    sheet imported before) are not stored again."""
     from service.ledger import ImportRefused
 
     if not conversion.ok:
         raise SheetRefused(conversion.errors)
+    outside = [CellError(row.number, None, None, "organisation", str(OutOfScope(
+        row.values["organisation"], scope.name, writing=True))) for row in conversion.rows
+        if row.values is not None and not scope.may_write(row.values["organisation"])]
+    if outside:
+        raise SheetRefused(outside)
     if not conversion.rows:
         raise SheetRefused([CellError(None, None, None, "", "表中没有可导入的行 / the sheet has no rows to import")])
     try:

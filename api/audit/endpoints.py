@@ -42,6 +42,7 @@ from api.audit.schemas import (
 )
 from api.auth import LoginUser
 from api.extensions import services
+from api.scope import organisation_or_default
 from api.rest.errors import error_responses
 from domain.errors import RecordNotFound
 from service import audit as audit_cases
@@ -199,7 +200,7 @@ def api_summary_diff(args, year: int):
         if before is None:
             raise BadInput("before", "必填 / required")
         return services().reports.difference(year, before, _as_of("after", args.get("after")),
-                                             args.get("organisation") or None)
+                                             organisation_or_default(args.get("organisation")))
 
     return _api_input(compare)
 

@@ -37,6 +37,7 @@ from api.audit.reads import (
 )
 from api.auth import admin, auditor, error_page
 from api.extensions import services
+from api.scope import organisation_or_default
 from domain.errors import RecordNotFound
 from projections.chain import load_checkpoint
 from projections.timeline import ACTIONS as TIMELINE_ACTIONS
@@ -269,7 +270,8 @@ def summary_diff_page(year: int):
     if before is None:
         raise BadInput("before", _("give the moment (or log position) to compare from."))
     try:
-        result = services().reports.difference(year, before, after, request.args.get("organisation") or None)
+        result = services().reports.difference(year, before, after,
+                                               organisation_or_default(request.args.get("organisation")))
     except (ValueError, OverflowError) as e:
         raise BadInput("before/after", str(e)) from None
     return render_template("audit/diff.html", result=result, year=year, before=before, after=after)

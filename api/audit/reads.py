@@ -10,6 +10,7 @@ from uuid import UUID
 from flask_babel import gettext as _
 
 from api.extensions import services
+from api.scope import current_scope, organisation_or_default
 from projections.chain import CHECKPOINT_FORMAT
 from service import audit as audit_cases
 
@@ -93,8 +94,13 @@ def timeline_rows(*, since: str | None = None, until: str | None = None, actor: 
 def timeline_where(*, since: str | None = None, until: str | None = None, actor: str | None = None,
                    kind: str | None = None, event: str | None = None,
                    record_id: str | None = None) -> tuple[list[str], list]:
-    """The timeline's filters as SQL conditions on ``events e`` and their parameters."""
+    """The timeline's filters as SQL conditions on ``events e`` and their parameters; a user of a unit
+    sees the events of its scope's records only."""
     where, params = [], []
+    readable = current_scope().readable
+    if readable is not None:
+        where.append(f"e.record_id IN (SELECT id FROM records WHERE organisation IN ({','.join('?' * len(readable))}))")
+        params.extend(readable)
     for name, text, upper in (("from", since, False), ("to", until, True)):
         bound = _moment_bound(name, text, upper)
         if bound:
@@ -121,7 +127,7 @@ def record_story(record_id: UUID) -> dict:
     Raises RecordNotFound. Every item carries ``occurred_on``: the record's date as of that event.
     """
     ledger, reports = services().ledger, services().reports
-    items = ledger.history(record_id)
+    items = ledger.history(record_id, scope=current_scope())
     reports.catch_up()
     # The record's own events in log order, one per history item (versions are the record's own).
     positions = [r["position"] for r in reports.store.db.query(
@@ -170,7 +176,7 @@ def adjusted_figures(summary: dict) -> list[dict]:
 
 
 def audit_summary(year: int, organisation: str | None, as_of: str | None) -> dict:
-    body = services().reports.summary(year, organisation or None, as_of)
+    body = services().reports.summary(year, organisation_or_default(organisation), as_of)
     body["adjusted_figures"] = adjusted_figures(body)
     return body
 

@@ -43,6 +43,7 @@ from api.api_schemas import (
 from api.extensions import csrf, services
 from api.rest.errors import INVALID, PREFIX, error_responses, fail
 from api.rest.guard import guard
+from api.scope import current_scope, organisation_or_default
 from domain.catalogue import KINDS
 from domain.errors import (
     ConflictError,
@@ -127,7 +128,7 @@ IDEMPOTENCY_HEADER = {
 
 def _record(record_id: UUID) -> dict:
     try:
-        return services().ledger.get(record_id)
+        return services().ledger.get(record_id, scope=current_scope())
     except RecordNotFound:
         fail(404, f"没有这条记录 / no record {record_id}")
 
@@ -161,7 +162,8 @@ class Actions(MethodView):
         rows, total = services().reports.list_records(
             year=args.get("year"), theme=args.get("theme"), kind=args.get("kind"), actor=args.get("actor"),
             text=args.get("q"), organisation=args.get("organisation"),
-            include_retracted=args["include_retracted"], page=args["page"], size=size)
+            include_retracted=args["include_retracted"], page=args["page"], size=size,
+            organisations=current_scope().readable)
         return {"items": rows, "total": total, "page": args["page"], "page_size": size}
 
     @blp.doc(requestBody=ACTION_BODY, parameters=[IDEMPOTENCY_HEADER])
@@ -178,7 +180,7 @@ class Actions(MethodView):
         """
         payload = _with_idempotency_header(request.get_json(silent=True))
         try:
-            logged = services().ledger.log(payload, actor=current_user.name)
+            logged = services().ledger.log(payload, actor=current_user.name, scope=current_scope())
         except InvalidInput as e:
             fail(422, INVALID, e.messages)
         except KeyReused as e:
@@ -213,7 +215,7 @@ class History(MethodView):
         was retracted.
         """
         try:
-            return services().ledger.history(record_id)
+            return services().ledger.history(record_id, scope=current_scope())
         except RecordNotFound:
             fail(404, f"没有这条记录 / no record {record_id}")
 
@@ -252,7 +254,7 @@ class Corrections(MethodView):
         """
         return _write(record_id, lambda: services().ledger.correct(
             record_id, body["changes"], body["reason"].strip(), actor=current_user.name,
-            expected_version=body.get("expected_version")))
+            expected_version=body.get("expected_version"), scope=current_scope()))
 
 
 @blp.route("/actions/<uuid:record_id>/retraction")
@@ -267,7 +269,7 @@ class Retraction(MethodView):
         """
         return _write(record_id, lambda: services().ledger.retract(
             record_id, body["reason"].strip(), actor=current_user.name,
-            expected_version=body.get("expected_version")))
+            expected_version=body.get("expected_version"), scope=current_scope()))
 
 
 # --- the summary ---
@@ -308,7 +310,7 @@ class Summary(MethodView):
         behind it. `as_of` gives the summary as the ledger stood then.
         """
         _check_year(year)
-        return services().reports.summary(year, args.get("organisation") or None,
+        return services().reports.summary(year, organisation_or_default(args.get("organisation")),
                                           _moment("as_of", args.get("as_of")), args.get("include_children"))
 
 
@@ -327,5 +329,5 @@ class SummaryDiff(MethodView):
         if before is None:
             fail(422, INVALID, {"before": ["必填 / required"]})
         return services().reports.difference(year, before, _moment("after", args.get("after")),
-                                             organisation=args.get("organisation") or None)
+                                             organisation=organisation_or_default(args.get("organisation")))
 

@@ -17,6 +17,7 @@ from api.api_schemas import Plain
 from api.extensions import csrf, services
 from api.rest.errors import INVALID, PREFIX, fail
 from api.rest.guard import guard
+from api.scope import current_scope
 from domain.errors import ConflictError, RecordNotFound, RecordRetracted
 from service import evidence as cases
 
@@ -105,7 +106,7 @@ class Evidence(MethodView):
             bodies = [(f.read(), f.filename) for f in uploads]
             for data, name in bodies:
                 cases.check_upload(data, name)
-            added = [cases.attach(services(), record_id, data, name, actor=current_user.name)
+            added = [cases.attach(services(), record_id, data, name, actor=current_user.name, scope=current_scope())
                      for data, name in bodies]
         except cases.EvidenceRefused as e:
             fail(422, INVALID, e.messages)

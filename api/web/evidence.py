@@ -27,6 +27,7 @@ from flask_login import current_user
 from api.auth import error_page, reader, writer
 from api.extensions import services
 from api.reports_pages import attachment
+from api.scope import current_scope, organisation_or_default
 from api.web.language import in_language
 from api.web.views import _helpers, record_page
 from domain.errors import RecordNotFound, RecordRetracted
@@ -64,7 +65,8 @@ def register(app: Flask) -> None:
 
 def attach_uploads(record_id: UUID, uploads) -> list[dict]:
     """Attach each uploaded file (EvidenceRefused on the first bad one: the ones before it are kept)."""
-    return [cases.attach(services(), record_id, f.read(), f.filename, actor=current_user.name) for f in uploads]
+    return [cases.attach(services(), record_id, f.read(), f.filename, actor=current_user.name, scope=current_scope())
+            for f in uploads]
 
 
 def check_uploads(uploads) -> None:
@@ -107,7 +109,8 @@ def upload(record_id: UUID):
 @writer
 def remove(record_id: UUID, digest: str):
     try:
-        cases.remove(services(), record_id, digest, request.form.get("reason", ""), actor=current_user.name)
+        cases.remove(services(), record_id, digest, request.form.get("reason", ""), actor=current_user.name,
+                     scope=current_scope())
     except EvidenceNotFound:
         abort(404)
     except cases.EvidenceRefused as e:
@@ -121,7 +124,7 @@ def remove(record_id: UUID, digest: str):
 def download(record_id: UUID, digest: str):
     """The stored bytes with their media type; images inline (for thumbnails) when ``?inline=1``."""
     try:
-        row, path = cases.read(services(), record_id, digest)
+        row, path = cases.read(services(), record_id, digest, scope=current_scope())
     except EvidenceNotFound:
         abort(404)
     if not path.is_file():
@@ -137,7 +140,8 @@ def download(record_id: UUID, digest: str):
 @reader
 def bundle(year: int):
     """Every live attachment of the year's live records, one folder per record, and a manifest."""
-    organisation = services().reports.default_organisation() or ""
+    organisation = organisation_or_default(request.args.get("organisation")) or \
+        services().reports.default_organisation() or ""
     response = Response(cases.bundle(services(), organisation, year), mimetype="application/zip")
     response.headers["Content-Disposition"] = attachment(f"{year}年佐证材料.zip", f"evidence-{year}.zip")
     response.headers["Cache-Control"] = "private, no-cache"

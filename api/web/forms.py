@@ -17,6 +17,7 @@ from werkzeug.exceptions import HTTPException
 
 from api.extensions import services
 from api.firm_list import parse_firm_list
+from api.scope import current_scope
 from api.web.language import label
 from service.schemas import (
     catalogue,
@@ -41,7 +42,7 @@ def form_template():
         except HTTPException:  # a body too large to read (413): the defaults
             given = {}
         organisation = (given.get("organisation") or "").strip() or \
-            services().reports.default_organisation() or ""
+            current_scope().default_organisation(services().reports.default_organisation()) or ""
         day = (given.get("occurred_on") or "").strip()
         year = int(day[:4]) if day[:4].isdigit() else date.today().year
         g.taizhang_template = services().ledger.template_for(organisation, year)

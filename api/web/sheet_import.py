@@ -24,6 +24,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from api.auth import error_page, writer
 from api.extensions import services
+from api.scope import current_scope
 from api.web.display import show_date, show_firms, show_measure
 from api.web.forms import form_template
 from api.web.language import is_zh, label
@@ -52,7 +53,7 @@ def _kinds() -> list[sheets.SheetKind]:
 def _upload_page(status: int = 200, error: str | None = None, **form):
     if "kind" not in form:
         form["kind"] = request.args.get("kind", "")
-    form.setdefault("organisation", services().reports.default_organisation() or "")
+    form.setdefault("organisation", current_scope().default_organisation(services().reports.default_organisation()) or "")
     form.setdefault("sheet", "")
     return render_template("web/sheet_upload.html", kinds=_kinds(), form=form,
                            error=one_language(error) if error else None), status
@@ -110,7 +111,8 @@ def preview(digest: str):
     if kind_key not in kinds:
         return redirect(url_for("sheets.upload"), code=303)
     kind = kinds[kind_key]
-    organisation = (request.values.get("organisation") or "").strip()[:200] or svc.reports.default_organisation() or ""
+    organisation = (request.values.get("organisation") or "").strip()[:200] or \
+        current_scope().default_organisation(svc.reports.default_organisation()) or ""
     sheet_name = (request.values.get("sheet") or "").strip()[:100] or None
     try:
         sheet = sheets.read_sheet(data, filename, sheet_name, _header_row())
@@ -131,7 +133,7 @@ def preview(digest: str):
     sheets.mark_known(svc.ledger, conversion)
     if request.method == "POST" and request.form.get("action") == "import":
         try:
-            report = sheets.import_rows(svc.ledger, conversion, actor=current_user.name)
+            report = sheets.import_rows(svc.ledger, conversion, actor=current_user.name, scope=current_scope())
         except sheets.SheetRefused as e:
             return _preview_page(digest, filename, sheet, kind, organisation, conversion, defaults, 422,
                                  refused=e.errors)

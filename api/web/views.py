@@ -33,6 +33,7 @@ from flask_login import current_user
 
 from api.auth import error_page, reader, writer
 from api.extensions import services
+from api.scope import current_scope
 from api.web.display import (
     is_zh,
     kind_label,
@@ -64,6 +65,7 @@ from domain.errors import (
     ConflictError,
     InvalidChange,
     KeyReused,
+    OutOfScope,
     RecordNotFound,
     RecordRetracted,
 )
@@ -140,7 +142,8 @@ def log_form(kind: str):
     kind_or_404(kind)
     if request.method == "GET":  # ?organisation=…&occurred_on=… (the same kind again) prefill the form
         organisation = (request.args.get("organisation") or "").strip()[:200]
-        state = FormState({"organisation": organisation or services().reports.default_organisation() or "",
+        default = current_scope().default_organisation(services().reports.default_organisation())
+        state = FormState({"organisation": organisation or default or "",
                            "occurred_on": _day_or_today(request.args.get("occurred_on"))}, [])
         return render_form(kind, state, key=uuid4().hex)
     key = (request.form.get("key") or "").strip() or uuid4().hex
@@ -157,13 +160,16 @@ def log_form(kind: str):
         return render_form(kind, state, status=422, key=key, errors=Errors(other=[
             f"{_('File')}: {in_language(m)}" for m in e.messages[EVIDENCE_FIELD]]))
     try:
-        logged = services().ledger.log(payload, actor=current_user.name)
+        logged = services().ledger.log(payload, actor=current_user.name, scope=current_scope())
     except InvalidInput as e:
         return render_form(kind, state, status=422, errors=place_errors(kind, e.messages, rows), key=key)
+    except OutOfScope as e:  # another unit's organisation: said at the field, nothing stored
+        return render_form(kind, state, status=403, errors=place_errors(kind, {"organisation": [str(e)]}, rows),
+                           key=key)
     except KeyReused as e:  # this form was saved before with other content (e.g. back, edit, resend)
         return render_form(kind, state, status=409, errors=Errors(other=[str(e)]), key=uuid4().hex)
     for f in uploads:
-        attach(services(), logged.id, f.read(), f.filename, actor=current_user.name)
+        attach(services(), logged.id, f.read(), f.filename, actor=current_user.name, scope=current_scope())
     # category "saved": the record's page then says 已保存 and offers the same kind again
     flash(_("Recorded.") if logged.created else ALREADY_RECORDED, "saved")
     return redirect(url_for("web.record", record_id=logged.id), code=303)
@@ -217,7 +223,7 @@ def records():
     rows, total = reports.list_records(
         year=filters.get("year"), theme=filters.get("theme"), kind=filters.get("kind"),
         actor=filters.get("actor"), text=filters.get("q"), include_retracted=bool(filters.get("retracted")),
-        page=page, size=size)
+        page=page, size=size, organisations=current_scope().readable)
     pages = max(math.ceil(total / size), 1)
     return render_template("web/records.html", rows=rows, total=total, page=page, pages=pages, size=size,
                            filters=filters, kinds=_listed_kinds(), actors=reports.actors(),
@@ -227,7 +233,7 @@ def records():
 def _get_or_404(record_id: UUID) -> dict:
     """The record, and its pages' form built with the template of its own organisation and year."""
     try:
-        found = services().ledger.get(record_id)
+        found = services().ledger.get(record_id, scope=current_scope())
     except RecordNotFound:
         abort(404)
     use_template_of(found["organisation"], found["occurred_on"])
@@ -243,7 +249,7 @@ def record(record_id: UUID):
 def record_page(record_id: UUID, status: int = 200, evidence_errors: list[str] | None = None):
     """A record's page: its values, its evidence (佐证材料) and its history."""
     current = _get_or_404(record_id)
-    history = services().ledger.history(record_id)
+    history = services().ledger.history(record_id, scope=current_scope())
     kind_key = current["kind"]
     return render_template("web/record.html", record=current, history=history, kind=_catalogue()[kind_key],
                            kind_key=kind_key, fields=form_fields(kind_key), fields_by_name=field_labels(kind_key),
@@ -297,7 +303,8 @@ def correct(record_id: UUID):
     if not reason:
         return again(422, Errors(fields={"reason": [_("Give the reason for the correction.")]}))
     try:
-        ledger.correct(record_id, changes, reason, actor=current_user.name, expected_version=expected)
+        ledger.correct(record_id, changes, reason, actor=current_user.name, expected_version=expected,
+                       scope=current_scope())
     except ConflictError:
         now = ledger.get(record_id)
         if now["retracted"]:
@@ -343,7 +350,8 @@ def retract(record_id: UUID):
         return render_template("web/retract.html", reason="", expected_version=expected,
                                error=_("Give the reason for the retraction."), **context), 422
     try:
-        ledger.retract(record_id, reason, actor=current_user.name, expected_version=expected)
+        ledger.retract(record_id, reason, actor=current_user.name, expected_version=expected,
+                       scope=current_scope())
     except RecordRetracted:
         return _retracted_page(current)
     except ConflictError:
@@ -375,7 +383,8 @@ def firm():
     name = (request.args.get("name") or "").strip()[:100]
     if not uscc and not name:
         return error_page(400, _("Name the firm: its unified social credit code or its name."))
-    rows = services().reports.firm_records(uscc=uscc or None, name=name or None)
+    rows = services().reports.firm_records(uscc=uscc or None, name=name or None,
+                                           organisations=current_scope().readable)
     named = next((f.get("name") for r in rows for f in r["firms"]
                   if f.get("name") and (not uscc or (f.get("uscc") or "").upper() == uscc.upper())), None)
     by_year: dict[int, list[dict]] = {}

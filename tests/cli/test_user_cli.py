@@ -48,7 +48,7 @@ def test_list(data):
     run("user", "add", "li", "--role", "staff")
     result = run("user", "list")
     assert result.exit_code == 0
-    assert result.stdout.splitlines() == ["li\tstaff", "wang\tadmin"]
+    assert result.stdout.splitlines() == ["li\tstaff\t*", "wang\tadmin\t*"]  # * : no unit, the whole ledger
 
 
 def test_token(data):

@@ -309,3 +309,97 @@ def test_route_answers_each_role(world, rule, method, role, via, status):
     assert response.status_code == status, f"{method} {url} as {role} ({via}): {response.status_code} {detail}"
     if status == 302 and role == "anonymous" and (rule, method) not in PUBLIC:
         assert "/login" in response.headers["Location"]
+
+
+# --- unit scope: the same routes for users of organisation units ----------------------------------
+# The module's record belongs to 东西湖区工商联 (district 420112) of 武汉市工商联 (city 4201); 江汉区工商联
+# (420103) is its sibling. A sibling's staff and auditor are refused every route of the record (403,
+# before the body is read); the city's auditor reads it as an auditor of no unit does; a district's
+# staff may not log into another unit's ledger.
+SCOPED = {"jianghan_staff": ("staff", "420103"), "jianghan_auditor": ("auditor", "420103"),
+          "wuhan_auditor": ("auditor", "4201"), "wuhan_staff": ("staff", "4201")}
+RECORD_RULES = sorted((rule, method) for rule, method in EXPECTED if "<uuid:record_id>" in rule)
+SUMMARY_RULES = sorted((rule, method) for rule, method in EXPECTED
+                       if rule.startswith(("/summary/<int:year>", "/api/summary/<int:year>", "/audit/summary",
+                                           "/api/audit/summary")) and method == "GET")
+
+
+@pytest.fixture(scope="module")
+def scoped(world):
+    from service.org_units import add_unit
+
+    services = world.app.extensions["taizhang"]
+    if not services.reports.unit_scope("4201"):
+        add_unit(services.ledger, "武汉市工商联", "市", "4201", None, "authz")
+        add_unit(services.ledger, "东西湖区工商联", "区县", "420112", "4201", "authz")
+        add_unit(services.ledger, "江汉区工商联", "区县", "420103", "4201", "authz")
+        for name, (role, unit) in SCOPED.items():
+            services.accounts.add(name, role, PASSWORDS[role], unit=unit)
+    return {name: services.accounts.issue_token(name) for name in SCOPED}
+
+
+def _scoped_open(world, tokens, name, rule, method, query=None):
+    role = SCOPED[name][0]
+    client = world.app.test_client()
+    headers = {}
+    if rule.startswith("/api/"):
+        headers = {"Authorization": f"Bearer {tokens[name]}"}
+    else:
+        response = client.post("/login", data={"name": name, "password": PASSWORDS[role]})
+        assert response.status_code == 302, response.data[:300]
+    return client.open(url_for_rule(rule, world), method=method, headers=headers,
+                       query_string=query if query is not None else QUERY.get((rule, method)),
+                       **body_for(rule, method, role, "token", world))
+
+
+@pytest.mark.parametrize(("rule", "method"), RECORD_RULES, ids=[f"{m} {r}" for r, m in RECORD_RULES])
+@pytest.mark.parametrize("name", ["jianghan_staff", "jianghan_auditor"])
+def test_a_sibling_district_is_refused_every_route_of_the_record(world, scoped, name, rule, method):
+    response = _scoped_open(world, scoped, name, rule, method)
+    assert response.status_code == 403, f"{method} {rule} as {name}: {response.status_code}"
+    text = json.dumps(response.get_json(), ensure_ascii=False) if response.is_json else response.get_data(as_text=True)
+    if EXPECTED[(rule, method)][SCOPED[name][0]] not in DENIED:  # (a role refused anyway is told so)
+        assert "江汉区工商联" in text  # the refusal names the user's unit
+
+
+@pytest.mark.parametrize(("rule", "method"), [rm for rm in RECORD_RULES if rm[1] == "GET"],
+                         ids=[f"{m} {r}" for r, m in RECORD_RULES if m == "GET"])
+def test_the_city_auditor_reads_the_districts_record(world, scoped, rule, method):
+    response = _scoped_open(world, scoped, "wuhan_auditor", rule, method)
+    assert response.status_code == EXPECTED[(rule, method)]["auditor"], f"{method} {rule}: {response.status_code}"
+
+
+@pytest.mark.parametrize(("rule", "method"), SUMMARY_RULES, ids=[f"{m} {r}" for r, m in SUMMARY_RULES])
+def test_summaries_follow_the_unit_tree(world, scoped, rule, method):
+    query = {**QUERY.get((rule, method), {}), "organisation": "东西湖区工商联"}
+    allowed = EXPECTED[(rule, method)]["auditor"]
+    assert _scoped_open(world, scoped, "wuhan_auditor", rule, method, query).status_code == allowed
+    assert _scoped_open(world, scoped, "jianghan_auditor", rule, method, query).status_code == 403
+    if EXPECTED[(rule, method)]["staff"] not in DENIED:
+        assert _scoped_open(world, scoped, "jianghan_staff", rule, method, query).status_code == 403
+
+
+@pytest.mark.parametrize("name", ["jianghan_staff", "wuhan_staff"])
+def test_staff_log_in_their_own_unit_only(world, scoped, name):
+    services = world.app.extensions["taizhang"]
+    before = services.reports.list_records(organisation="东西湖区工商联", include_retracted=True)[1]
+    client = world.app.test_client()
+    api = client.post("/api/actions", json=valid_payload("job_fair", f"scope-{name}", minimal=True),
+                      headers={"Authorization": f"Bearer {scoped[name]}"})
+    assert api.status_code == 403, api.get_data(as_text=True)[:300]
+    assert client.post("/login", data={"name": name, "password": PASSWORDS["staff"]}).status_code == 302
+    form = client.post("/log/job_fair", data=form_job_fair(f"scope-{name}"))
+    assert form.status_code == 403
+    assert "只能在本单位登记" in form.get_data(as_text=True)  # said at the organisation field of the form
+    assert services.reports.list_records(organisation="东西湖区工商联", include_retracted=True)[1] == before
+
+
+def test_lists_and_the_timeline_show_the_scope_only(world, scoped):
+    client = world.app.test_client()
+    for name, sees in (("jianghan_auditor", False), ("wuhan_auditor", True)):
+        headers = {"Authorization": f"Bearer {scoped[name]}"}
+        items = client.get("/api/actions", headers=headers).get_json()["items"]
+        assert any(i["id"] == str(world.record_id) for i in items) is sees
+        events = client.get("/api/audit/events", headers=headers).get_json()
+        ids = {e.get("record_id") for e in events["items"]}
+        assert (str(world.record_id) in ids) is sees
