@@ -53,14 +53,16 @@ class Year(Aggregate):
         hmac: str
         actor: str
         note: str = ""  # the seal as an Ed25519-signed checkpoint note (seals made before: HMAC only)
+        reason: str = ""  # an admin's reason for closing before every unit below had closed (an override)
 
         def apply(self, aggregate: "Year") -> None:
             aggregate.seal = {"position": self.position, "head": self.head, "hmac": self.hmac,
                               "note": getattr(self, "note", ""), "actor": self.actor,
+                              "reason": getattr(self, "reason", ""),
                               "closed_at": self.timestamp.isoformat()}
 
-    def close(self, *, position: int, head: str, hmac: str, actor: str, note: str = "") -> None:
+    def close(self, *, position: int, head: str, hmac: str, actor: str, note: str = "", reason: str = "") -> None:
         if self.seal is not None:
             raise YearAlreadyClosed(f"{self.organisation} {self.year} was closed already")
         self.trigger_event(self.Closed, year=self.year, organisation=self.organisation, position=position,
-                           head=head, hmac=hmac, actor=actor, note=note)
+                           head=head, hmac=hmac, actor=actor, note=note, reason=reason)

@@ -195,17 +195,24 @@ class Reports:
         self._memo[key] = body
 
     def seal(self, organisation: str, year: int) -> dict | None:
-        rows = list(self.store.db.query("SELECT * FROM seals WHERE organisation = ? AND year = ?",
-                                         [organisation, year]))
+        """The seal of a closed year, with ``override``: the admin's reason when it closed before the
+        units below it had ("" otherwise)."""
+        rows = list(self.store.db.query("SELECT s.*, COALESCE(e.reason, '') AS override FROM seals s "
+                                        "LEFT JOIN events e ON e.position = s.event_position "
+                                        "WHERE s.organisation = ? AND s.year = ?", [organisation, year]))
         return rows[0] if rows else None
 
     def seals(self) -> list[dict]:
         return list(self.store.db.query("SELECT * FROM seals ORDER BY year"))
 
     def _with_seal(self, body: dict, organisation: str, year: int) -> dict:
-        """A closed year shows its seal; figures changed after it show the sealed and the adjusted value."""
+        """A closed year shows its seal; figures changed after it show the sealed and the adjusted value.
+        A roll-up also lists, as adjustments, what changed in a unit below after that unit closed."""
         seal = self.seal(organisation, year)
         if not seal or body["position"] < seal["event_position"]:
+            below = self._adjustments_below(body, organisation, year, None)
+            if below:
+                body["adjustments"] = below
             return body
         body["seal"] = seal
         sealed = figure_index(self._summary_at(organisation, year, seal["position"]))
@@ -216,12 +223,26 @@ class Reports:
                     if before is None or before["value"] != f["value"] or before["approx"] != f["approx"]:
                         f["sealed"] = {"value": before and before["value"], "text": before and before["text"]}
                         f["adjusted"] = True
-        body["adjustments"] = list(self.store.db.query(
-            "SELECT e.position, e.record_id, e.event, e.kind, e.actor, e.reason, e.recorded_at, r.title "
-            "FROM events e JOIN records r ON r.id = e.record_id "
-            "WHERE e.position > ? AND e.position <= ? AND r.organisation = ? AND r.year = ? ORDER BY e.position",
-            [seal["event_position"], body["position"], organisation, year]))
+        body["adjustments"] = self._adjustments_below(body, organisation, year, seal["event_position"])
         return body
+
+    def _adjustments_below(self, body: dict, organisation: str, year: int, sealed_at: int | None) -> list[dict]:
+        """The events on the year's records after a close: after ``sealed_at`` (the summary's own seal)
+        for every organisation the summary covers, and after a unit's own seal for a unit below (a
+        district corrected after it closed shows in the city's summary too)."""
+        covered = (body.get("unit") or {}).get("includes") or [organisation]
+        out: list[dict] = []
+        for name in covered:
+            own = self.seal(name, year) if name != organisation else None
+            marks = [p for p in (sealed_at, own and own["event_position"]) if p is not None]
+            if not marks:
+                continue
+            out.extend(self.store.db.query(
+                "SELECT e.position, e.record_id, e.event, e.kind, e.actor, e.reason, e.recorded_at, r.title, "
+                "r.organisation FROM events e JOIN records r ON r.id = e.record_id "
+                "WHERE e.position > ? AND e.position <= ? AND r.organisation = ? AND r.year = ? ORDER BY e.position",
+                [max(marks), body["position"], name, year]))
+        return sorted(out, key=lambda a: a["position"])
 
     # --- tamper evidence ---
     def chain_head(self) -> tuple[int, str]:

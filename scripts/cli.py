@@ -403,7 +403,9 @@ def diff(year: int, before: str, after: str | None, organisation: str | None) ->
 @click.argument("year", type=int)
 @click.option("--organisation", default=None)
 @click.option("--actor", envvar="TAIZHANG_ACTOR", default=None)
-def close(year: int, organisation: str | None, actor: str | None) -> None:
+@click.option("--override-reason", default=None, metavar="TEXT",
+              help="close although units below are still open, for this reason (kept with the seal)")
+def close(year: int, organisation: str | None, actor: str | None, override_reason: str | None) -> None:
     """Close a year: seal its ledger at the current chain head (needs TAIZHANG_SEAL_KEY).
 
     The same use case as the audit page and API (service/audit.py): refused, with the same message,
@@ -412,7 +414,8 @@ def close(year: int, organisation: str | None, actor: str | None) -> None:
     from service.ledger import default_actor
 
     try:
-        seal = audit_cases.close_year(services(), year, organisation, actor or default_actor())
+        seal = audit_cases.close_year(services(), year, organisation, actor or default_actor(),
+                                      override_reason=override_reason)
     except audit_cases.AuditRefused as e:
         fail("\n".join([str(e), *(f"  {p}" for p in e.problems)]))
     click.echo(json.dumps(seal, ensure_ascii=False))

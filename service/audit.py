@@ -16,6 +16,7 @@ from domain import merkle
 from domain.chain import entry_bytes
 from domain.years import YearAlreadyClosed, seal_is_valid
 from service.evidence import check_files
+from service.scope import EVERYTHING, Scope
 from service.signing import (
     PUBLIC_KEY_VARIABLE,
     SIGNING_KEY_VARIABLE,
@@ -199,25 +200,35 @@ def _check_seal_macs(result: Any, key: bytes | None) -> None:
             result.fail(int(s["position"]), f"{where}: HMAC does not match: the seal was not made with the key")
 
 
-def close_year(services: Any, year: int, organisation: str | None, actor: str | None) -> dict:
-    """Seal ``year`` of ``organisation`` (default: the ledger's main one) at the current chain head.
+def close_year(services: Any, year: int, organisation: str | None, actor: str | None,
+               override_reason: str | None = None, scope: Scope = EVERYTHING) -> dict:
+    """Seal ``year`` of ``organisation`` (default: the ledger's main one, or the admin's unit) at the
+    current chain head. Every entry point that closes a year is an admin's (the CLI is the operator's).
 
-    Refused (AuditRefused, nothing written) when the ledger is empty, the year was closed already,
-    the organisation has no records that year, the seal key is not set, or the ledger does not verify.
-    Answers the seal as the read model has it.
+    Refused (AuditRefused, nothing written) when the ledger is empty, the year was closed already, a
+    unit below has not closed the year (unless ``override_reason`` gives the admin's reason, which the
+    seal keeps), the organisation has no records that year, the seal key is not set, or the ledger does
+    not verify. Answers the seal as the read model has it.
     """
     reports = services.reports
     reports.catch_up()
-    organisation = organisation or reports.default_organisation()
+    organisation = organisation or scope.default_organisation(reports.default_organisation())
     if not organisation:
         raise AuditRefused(422, "台账为空，没有可关闭的年度。", "The ledger is empty: there is no year to close.")
+    if not scope.may_read(organisation):
+        raise AuditRefused(403, f"{scope.name} 的管理员不能关闭 {organisation} 的年度。",
+                           f"An admin of {scope.name} cannot close {organisation}'s year.")
     if reports.seal(organisation, year):
         raise _closed_already(organisation, year)
+    override_reason = (override_reason or "").strip()[:1000]
     open_children = reports.open_children(organisation, year)
-    if open_children:  # bottom up: a city closes its year after every district under it has closed
-        raise AuditRefused(409, f"下级单位尚未关闭 {year} 年度：{'、'.join(open_children)}。未写入任何内容。",
+    if open_children and not override_reason:  # bottom up: a city closes after every district under it
+        raise AuditRefused(409, f"下级单位尚未关闭 {year} 年度：{'、'.join(open_children)}。未写入任何内容。"
+                                "管理员确需先行关闭的，请填写原因（将记入封存记录）。",
                            f"Units below have not closed {year} yet: {', '.join(open_children)}. Nothing was "
-                           "written.", open_children)
+                           "written. An admin who must close first gives the reason (the seal keeps it).",
+                           open_children)
+    reason = f"下级单位未关闭（{'、'.join(open_children)}）时关闭：{override_reason}" if open_children else ""
     if not any(reports.list_records(year=year, organisation=name, include_retracted=True, size=1)[1]
                for name in reports.covered(organisation)):
         raise AuditRefused(422, f"{organisation} 在 {year} 年没有记录，无需关闭。",
@@ -241,7 +252,7 @@ def close_year(services: Any, year: int, organisation: str | None, actor: str | 
         note = signer.sign(Checkpoint(signer.name, len(result.leaves), result.root(),
                                       (f"chain {position} {head}", f"seal {organisation} {year}")).text())
     try:
-        services.ledger.close_year(organisation, year, position, head, actor=actor, key=key, note=note)
+        services.ledger.close_year(organisation, year, position, head, actor=actor, key=key, note=note, reason=reason)
     except YearAlreadyClosed:
         raise _closed_already(organisation, year) from None
     reports.catch_up()

@@ -478,9 +478,9 @@ class Ledger(Application):
 
     # --- closing a year ---
     def close_year(self, organisation: str, year: int, position: int, head: str, actor: str | None = None,
-                   key: bytes | None = None, note: str = "") -> dict:
+                   key: bytes | None = None, note: str = "", reason: str = "") -> dict:
         """Seal a year at a chain position and head: an Ed25519-signed checkpoint ``note`` (service/audit.py
-        makes it), an HMAC under ``key``, or both."""
+        makes it), an HMAC under ``key``, or both; ``reason``: an admin's override of the bottom-up rule."""
         if not note:
             key = key or seal_key()
         year_id = uuid5(NAMESPACE, f"year:{organisation}:{year}")
@@ -489,7 +489,7 @@ class Ledger(Application):
         except AggregateNotFoundError:
             agg = Year._create(Year.Opened, id=year_id, organisation=organisation, year=year)
         agg.close(position=position, head=head, hmac=seal_hmac(key, organisation, year, position, head) if key else "",
-                  actor=actor or default_actor(), note=note)
+                  actor=actor or default_actor(), note=note, reason=reason)
         try:
             self.save(agg)
         except IntegrityError:

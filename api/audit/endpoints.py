@@ -42,8 +42,8 @@ from api.audit.schemas import (
 )
 from api.auth import LoginUser
 from api.extensions import services
-from api.scope import organisation_or_default
 from api.rest.errors import error_responses
+from api.scope import current_scope, organisation_or_default
 from domain.errors import RecordNotFound
 from service import audit as audit_cases
 from service.audit import AuditRefused
@@ -218,7 +218,8 @@ def api_close_year(body, year: int):
     """
     _api_year(year)
     try:
-        return audit_cases.close_year(services(), year, (body or {}).get("organisation"), current_user.name)
+        return audit_cases.close_year(services(), year, (body or {}).get("organisation"), current_user.name,
+                                      override_reason=(body or {}).get("override_reason"), scope=current_scope())
     except AuditRefused as e:
         errors = {"problems": e.problems} if e.problems else None
         _fail(e.status, str(e), errors)

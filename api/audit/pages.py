@@ -37,7 +37,7 @@ from api.audit.reads import (
 )
 from api.auth import admin, auditor, error_page
 from api.extensions import services
-from api.scope import organisation_or_default
+from api.scope import current_scope, organisation_or_default
 from domain.errors import RecordNotFound
 from projections.chain import load_checkpoint
 from projections.timeline import ACTIONS as TIMELINE_ACTIONS
@@ -289,7 +289,8 @@ def close_year_form(year: int):
     if request.form.get("confirm") != "yes":
         return problem_page(422, _("Tick the box to confirm: closing a year cannot be undone."), back=back)
     try:
-        seal = audit_cases.close_year(services(), year, request.form.get("organisation") or None, current_user.name)
+        seal = audit_cases.close_year(services(), year, request.form.get("organisation") or None, current_user.name,
+                                      override_reason=request.form.get("override_reason"), scope=current_scope())
     except AuditRefused as e:
         return problem_page(e.status, e.text(get_locale().language), e.problems, back=back)
     flash(_("%(organisation)s %(year)s is closed: sealed at position %(position)s.",

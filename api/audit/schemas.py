@@ -139,6 +139,8 @@ class AuditSealSchema(Schema):
     closed_by = fields.String(allow_none=True)
     closed_at = fields.String(allow_none=True, metadata={"format": "date-time"})
     event_position = fields.Integer(metadata={"description": "the position of the close's own event"})
+    override = fields.String(metadata={"description": "the admin's reason when the year closed before the "
+                                                      "units below it had; empty otherwise"})
 
 
 class AuditSealedValueSchema(Schema):
@@ -197,4 +199,6 @@ class AuditCloseSchema(Schema):
         unknown = EXCLUDE
 
     organisation = fields.String(metadata={"description": "default: the organisation with most records"})
+    override_reason = fields.String(validate=validate.Length(max=1000), metadata={
+        "description": "an admin's reason for closing while units below are still open (kept with the seal)"})
 

@@ -86,6 +86,29 @@ def test_the_city_closes_after_both_districts(city):
     assert sealed["organisation"] == CITY
 
 
+def test_an_admin_may_close_the_city_first_with_a_reason_the_seal_keeps(city, tmp_path):
+    city("close", "2021", "--organisation", A)
+    sealed = json.loads(city("close", "2021", "--organisation", CITY, "--override-reason", "乙区机构改革，材料未齐").output)
+    assert sealed["override"] == f"下级单位未关闭（{B}）时关闭：乙区机构改革，材料未齐"
+    assert summary(city, CITY)["seal"]["override"].endswith("乙区机构改革，材料未齐")
+    assert summary(city, A)["seal"]["override"] == ""  # a close in order has no override
+
+
+def test_a_districts_correction_after_its_close_shows_in_the_city_summary(city):
+    city("close", "2021", "--organisation", A)
+    before = summary(city, CITY)
+    assert not before.get("adjustments")
+    from service.bootstrap import bootstrap
+
+    rows, _ = bootstrap().reports.list_records(organisation=A, text="甲区培训一")
+    city("correct", rows[0]["id"], "--reason", "签到表复核", "--participants", "35")
+    after = summary(city, CITY)
+    adjustments = after["adjustments"]
+    assert [(a["organisation"], a["title"], a["reason"]) for a in adjustments] == [(A, "甲区培训一", "签到表复核")]
+    assert figure_index(after)["political.training_participants"]["text"] == "200 名"
+    assert summary(city, B).get("adjustments") is None  # the sibling, still open, has none
+
+
 def test_the_tree_refuses_a_unit_under_a_lower_level_and_lists_itself(city):
     assert "higher" in city("org", "add", "某镇商会", "--level", "市", "--code", "x1", "--parent", "420101",
                              code=1).output
