@@ -128,7 +128,7 @@ def _optional_blueprints(app: Flask) -> None:
     """Blueprints that grow with later issues (audit pages, admin)."""
     import importlib
 
-    for name in ("api.admin", "api.audit", "api.template_pages", "api.web.evidence"):
+    for name in ("api.admin", "api.audit", "api.template_pages", "api.unit_pages", "api.web.evidence"):
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as e:

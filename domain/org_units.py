@@ -1,8 +1,9 @@
 """Organisation units (组织单元): the tree of federations — 区县 under 市, 市 under 省, 省 under 全国.
 
 One aggregate per unit (its id a uuid5 of its code). A unit is added with its name, level, code and
-parent; later it moves (a new parent) or is renamed, each with who and why, so the tree as it stood
-at any moment is in the log. Records belong to a unit by the unit's name (the ``organisation`` every
+parent; later it moves (a new parent), is renamed, or is merged into another unit of its level (its
+names, records and units below then belong to that unit), each with who and why, so the tree as it
+stood at any moment is in the log. Records belong to a unit by the unit's name (the ``organisation`` every
 record already carries): existing ledgers are attached by adding units with their names, nothing
 rewritten.
 """
@@ -49,6 +50,33 @@ class OrgUnit(Aggregate):
 
     def __init__(self, code: str, name: str, level: str, parent: str | None, actor: str):
         self.code, self.name, self.level, self.parent = code, name, level, parent
+        self.merged_into: str | None = None
+
+    def _check_live(self) -> None:
+        if getattr(self, "merged_into", None):
+            raise InvalidChange(f"单位 {self.name} 已并入 {self.merged_into} / the unit {self.name} was merged into "
+                                f"{self.merged_into}")
+
+    def merge(self, into: "OrgUnit", actor: str, reason: str) -> None:
+        """Merge this unit into ``into`` (of the same level): its names, records and units below go with it."""
+        self._check_live()
+        into._check_live()
+        if into.code == self.code:
+            raise InvalidChange("单位不能并入自己 / a unit cannot merge into itself")
+        if into.level != self.level:
+            raise InvalidChange(f"只能并入同级单位（{LEVELS[self.level][0]}） / a unit merges into a unit of its "
+                                f"own level ({self.level})")
+        self.trigger_event(self.Merged, code=self.code, into=into.code, actor=actor, reason=check_reason(reason))
+
+    class Merged(Event):
+        TOPIC = "taizhang:OrgUnit.Merged"
+        code: str
+        into: str
+        actor: str
+        reason: str
+
+        def apply(self, aggregate: "OrgUnit") -> None:
+            aggregate.merged_into = self.into
 
     @classmethod
     def add(cls, code: str, name: str, level: str, parent: str | None, actor: str) -> "OrgUnit":
@@ -59,6 +87,7 @@ class OrgUnit(Aggregate):
                            parent=(parent or None), actor=actor)
 
     def move(self, parent: str | None, actor: str, reason: str) -> None:
+        self._check_live()
         if parent == self.parent:
             raise InvalidChange("上级单位没有变化 / the parent is unchanged")
         if parent == self.code:
@@ -76,6 +105,7 @@ class OrgUnit(Aggregate):
             aggregate.parent = self.parent
 
     def rename(self, name: str, actor: str, reason: str) -> None:
+        self._check_live()
         name = (name or "").strip()
         if not name or name == self.name:
             raise InvalidChange("新名称为空或没有变化 / the new name is empty or unchanged")

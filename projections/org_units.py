@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from domain.org_units import LEVELS
 
-UNIT_COLUMNS = {"code": str, "name": str, "level": str, "parent": str, "position": int}
+UNIT_COLUMNS = {"code": str, "name": str, "level": str, "parent": str, "position": int, "merged_into": str}
+LIVE = "merged_into IS NULL"  # a merged unit stays in the table (its history) but leaves the tree
 
 
 def create_tables(db) -> None:
     if "org_units" not in db.table_names():
         db["org_units"].create(UNIT_COLUMNS, pk="code")
+    elif "merged_into" not in db["org_units"].columns_dict:  # a read model made before merges existed
+        db.execute("ALTER TABLE org_units ADD COLUMN merged_into TEXT")
     if "org_unit_names" not in db.table_names():
         db["org_unit_names"].create({"code": str, "name": str}, pk=("code", "name"))
 
@@ -19,7 +22,7 @@ def fold(db, step: str, data: dict, position: int) -> None:
     """One unit event into the tables (inside the fold's transaction)."""
     code = data["code"]
     if step == "unit_added":
-        db.conn.execute("INSERT OR REPLACE INTO org_units VALUES (?, ?, ?, ?, ?)",
+        db.conn.execute("INSERT OR REPLACE INTO org_units (code, name, level, parent, position) VALUES (?, ?, ?, ?, ?)",
                         [code, data["name"], data["level"], data.get("parent"), position])
         db.conn.execute("INSERT OR IGNORE INTO org_unit_names VALUES (?, ?)", [code, data["name"]])
     elif step == "unit_moved":
@@ -28,22 +31,30 @@ def fold(db, step: str, data: dict, position: int) -> None:
     elif step == "unit_renamed":
         db.conn.execute("UPDATE org_units SET name = ?, position = ? WHERE code = ?", [data["name"], position, code])
         db.conn.execute("INSERT OR IGNORE INTO org_unit_names VALUES (?, ?)", [code, data["name"]])
+    elif step == "unit_merged":  # its names (so its records) and the units below it go to the unit merged into
+        into = data["into"]
+        db.conn.execute("UPDATE org_units SET merged_into = ?, position = ? WHERE code = ?", [into, position, code])
+        db.conn.execute("INSERT OR IGNORE INTO org_unit_names SELECT ?, name FROM org_unit_names WHERE code = ?",
+                        [into, code])
+        db.conn.execute("UPDATE org_units SET parent = ? WHERE parent = ?", [into, code])
 
 
 def units(db) -> list[dict]:
-    cursor = db.execute("SELECT code, name, level, parent FROM org_units ORDER BY code")
+    cursor = db.execute(f"SELECT code, name, level, parent FROM org_units WHERE {LIVE} ORDER BY code")
     return [dict(zip(("code", "name", "level", "parent"), row)) for row in cursor]
 
 
 def unit_named(db, name: str) -> dict | None:
     """The unit a name belongs to (its name now, or one it had)."""
     row = db.execute("SELECT u.code, u.name, u.level, u.parent FROM org_units u JOIN org_unit_names n "
-                     "ON n.code = u.code WHERE n.name = ? ORDER BY u.name = ? DESC LIMIT 1", [name, name]).fetchone()
+                     "ON n.code = u.code WHERE n.name = ? AND u.merged_into IS NULL ORDER BY u.name = ? DESC LIMIT 1",
+                     [name, name]).fetchone()
     return dict(zip(("code", "name", "level", "parent"), row)) if row else None
 
 
 def children(db, code: str) -> list[dict]:
-    cursor = db.execute("SELECT code, name, level, parent FROM org_units WHERE parent = ? ORDER BY code", [code])
+    cursor = db.execute(f"SELECT code, name, level, parent FROM org_units WHERE parent = ? AND {LIVE} ORDER BY code",
+                        [code])
     return [dict(zip(("code", "name", "level", "parent"), row)) for row in cursor]
 
 

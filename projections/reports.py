@@ -160,7 +160,7 @@ class Reports:
         (a user's scope: service/scope.py); None when no unit has the code."""
         self.catch_up()
         db = self.store.db
-        unit = db.execute("SELECT name FROM org_units WHERE code = ?", [code]).fetchone()
+        unit = db.execute("SELECT name FROM org_units WHERE code = ? AND merged_into IS NULL", [code]).fetchone()
         if unit is None:
             return None
         own = [r[0] for r in db.execute("SELECT name FROM org_unit_names WHERE code = ? ORDER BY name", [code])]

@@ -106,6 +106,8 @@ class _Handlers:
                 step = "unit_moved"
             elif issubclass(cls, OrgUnit.Renamed):
                 step = "unit_renamed"
+            elif issubclass(cls, OrgUnit.Merged):
+                step = "unit_merged"
             elif evidence.is_evidence(cls):
                 step = "evidence"
             else:

@@ -66,6 +66,16 @@ def org_rename(code: str, name: str, reason: str, actor: str | None) -> None:
     _run(lambda: cases.rename_unit(_services().ledger, code, name, _actor(actor), reason))
 
 
+@org.command("merge")
+@click.argument("code")
+@click.option("--into", required=True, help="the code of the unit (of the same level) it merges into")
+@click.option("--reason", required=True)
+@click.option("--actor", envvar="TAIZHANG_ACTOR", default=None)
+def org_merge(code: str, into: str, reason: str, actor: str | None) -> None:
+    """Merge a unit into another of its level: its records and the units below it go with it (history kept)."""
+    _run(lambda: cases.merge_unit(_services().ledger, code, into, _actor(actor), reason))
+
+
 @org.command("list")
 def org_list() -> None:
     """The tree, one unit a line, indented under its parent."""

@@ -1,6 +1,7 @@
-"""Organisation-unit use cases: add a unit, move it under another, rename it, list the tree. The CLI
-(``taizhang org …``) calls these; the rules (a parent exists, no unit under itself or its own
-descendants, a level above its children) hold here for every entry point."""
+"""Organisation-unit use cases: add a unit, move it under another, rename it, merge it into another.
+The CLI (``taizhang org …``), the admin pages and the JSON API call these; the rules (a parent exists,
+no unit under itself or its own descendants, a level above its children, a merge within a level, an
+admin of a unit changes the tree within it only) hold here for every entry point."""
 from __future__ import annotations
 
 from typing import Any
@@ -10,6 +11,7 @@ from eventsourcing.persistence import IntegrityError
 
 from domain.errors import InvalidChange
 from domain.org_units import LEVEL_ORDER, OrgUnit, level_key, unit_id
+from service.scope import EVERYTHING, Scope
 
 
 def _unit(ledger: Any, code: str) -> OrgUnit:
@@ -26,6 +28,9 @@ def _check_parent(ledger: Any, level: str, parent: str | None, code: str) -> Non
     if not parent:
         return
     above = _unit(ledger, parent)
+    if getattr(above, "merged_into", None):
+        raise InvalidChange(f"上级单位 {above.name} 已并入 {above.merged_into} / the parent {above.name} was merged "
+                            f"into {above.merged_into}")
     if LEVEL_ORDER.index(above.level) <= LEVEL_ORDER.index(level):
         raise InvalidChange(f"上级单位 {above.name} 的级别应高于下级 / the parent {above.name} must be of a higher "
                             "level than the unit")
@@ -37,8 +42,19 @@ def _check_parent(ledger: Any, level: str, parent: str | None, code: str) -> Non
         current = _unit(ledger, current.parent)
 
 
-def add_unit(ledger: Any, name: str, level: str, code: str, parent: str | None, actor: str) -> dict:
+def _check_scope(ledger: Any, scope: Scope, *codes: str | None) -> None:
+    """An admin of a unit changes the tree within it only (a root or a unit outside it: OutOfScope)."""
+    if scope.everything:
+        return
+    for code in codes:
+        name = _unit(ledger, code).name if code else "全国"
+        scope.check_read(name)
+
+
+def add_unit(ledger: Any, name: str, level: str, code: str, parent: str | None, actor: str,
+             scope: Scope = EVERYTHING) -> dict:
     level = level_key(level)
+    _check_scope(ledger, scope, parent)
     _check_parent(ledger, level, parent, code)
     unit = OrgUnit.add(code, name, level, parent, actor)
     try:
@@ -48,16 +64,30 @@ def add_unit(ledger: Any, name: str, level: str, code: str, parent: str | None, 
     return {"code": unit.code, "name": unit.name, "level": unit.level, "parent": unit.parent}
 
 
-def move_unit(ledger: Any, code: str, parent: str | None, actor: str, reason: str) -> dict:
+def move_unit(ledger: Any, code: str, parent: str | None, actor: str, reason: str,
+              scope: Scope = EVERYTHING) -> dict:
     unit = _unit(ledger, code)
+    _check_scope(ledger, scope, code, parent)
     _check_parent(ledger, unit.level, parent, code)
     unit.move(parent or None, actor, reason)
     ledger.save(unit)
     return {"code": unit.code, "name": unit.name, "level": unit.level, "parent": unit.parent}
 
 
-def rename_unit(ledger: Any, code: str, name: str, actor: str, reason: str) -> dict:
+def merge_unit(ledger: Any, code: str, into: str, actor: str, reason: str, scope: Scope = EVERYTHING) -> dict:
+    """Merge unit ``code`` into ``into`` (same level): the records logged under its names, and the units
+    below it, then belong to ``into``; nothing is rewritten, and its history stays in the log."""
+    unit, target = _unit(ledger, code), _unit(ledger, into)
+    _check_scope(ledger, scope, code, into)
+    unit.merge(target, actor, reason)
+    ledger.save(unit)
+    return {"code": unit.code, "name": unit.name, "level": unit.level, "parent": unit.parent,
+            "merged_into": target.code}
+
+
+def rename_unit(ledger: Any, code: str, name: str, actor: str, reason: str, scope: Scope = EVERYTHING) -> dict:
     unit = _unit(ledger, code)
+    _check_scope(ledger, scope, code)
     unit.rename(name, actor, reason)
     ledger.save(unit)
     return {"code": unit.code, "name": unit.name, "level": unit.level, "parent": unit.parent}

@@ -6,6 +6,7 @@ from api.rest.docs import docs_page
 from api.rest.endpoints import blp
 from api.rest.errors import PREFIX, TaizhangApi
 from api.rest.evidence import evidence_blp
+from api.rest.org_units import blp as units_blp
 from api.rest.spec import (
     BEARER,
     SESSION,
@@ -30,6 +31,7 @@ def init_api(app):
     api.register_blueprint(blp)
     api.register_blueprint(templates_blp)
     api.register_blueprint(evidence_blp)
+    api.register_blueprint(units_blp)
     app.add_url_rule(f"{PREFIX}/docs", "api_docs", docs_page, methods=["GET"])
     app.extensions["taizhang_api"] = api
     return api

@@ -119,6 +119,17 @@ def test_the_tree_refuses_a_unit_under_a_lower_level_and_lists_itself(city):
     assert figure_index(summary(city, CITY))["political.trainings"]["text"] == "3 场次"
 
 
+def test_a_merged_district_takes_its_records_into_the_unit_it_joins(city):
+    city("org", "merge", "420102", "--into", "420101", "--reason", "区划调整，乙区并入甲区")
+    merged = figure_index(summary(city, A))
+    assert merged["political.trainings"]["text"] == "3 场次"  # 甲区's two and 乙区's one
+    assert merged["business.job_fair_firms"]["text"] == "2 家"  # the shared firm once
+    city_parts = {p["organisation"] for p in figure_index(summary(city, CITY))["political.trainings"]["parts"]}
+    assert city_parts == {"某市工商联（本级）", A}
+    assert B not in city("org", "list").output
+    assert "merged" in city("org", "rename", "420102", "丙区工商联", "--reason", "x", code=1).output
+
+
 def test_the_summary_page_shows_the_city_figures_with_each_districts_share(tmp_path):
     from api import create_app
     from tests.conftest import PASSWORDS, USERS, login

@@ -78,6 +78,9 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     # --- admin: users ----------------------------------------------------------------------------
     ("/admin/users", "GET"): R(302, 403, 403, 200),
     ("/admin/users", "POST"): R(302, 403, 403, 422),             # no name
+    ("/admin/units", "GET"): R(302, 403, 403, 200),
+    ("/admin/units", "POST"): R(302, 403, 403, 422),             # no name, no code
+    ("/admin/units/change", "POST"): R(302, 403, 403, 422),      # no unit, no reason
     # --- admin: summary templates ----------------------------------------------------------------
     ("/admin/templates", "GET"): R(302, 403, 403, 200),
     ("/admin/templates/choose", "POST"): R(302, 403, 403, 422),  # no organisation
@@ -106,6 +109,11 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("/api/summary/<int:year>", "GET"): R(401, 200, 200, 200),
     ("/api/templates", "GET"): R(401, 200, 200, 200),
     ("/api/templates", "POST"): R(401, 403, 403, 422),            # no template: only admins change them
+    ("/api/units", "GET"): R(401, 200, 200, 200),
+    ("/api/units", "POST"): R(401, 403, 403, 422),                # no unit: only admins change the tree
+    ("/api/units/<code>/moves", "POST"): R(401, 403, 403, 422),
+    ("/api/units/<code>/renames", "POST"): R(401, 403, 403, 422),
+    ("/api/units/<code>/merges", "POST"): R(401, 403, 403, 422),
     ("/api/templates/<name>", "GET"): R(401, 200, 200, 200),
     ("/api/template-choices", "POST"): R(401, 403, 403, 422),
     ("/api/template-preview", "POST"): R(401, 403, 403, 422),
@@ -249,6 +257,10 @@ def body_for(rule: str, method: str, role: str, via: str, world: World) -> dict:
         ("/api/actions/<uuid:record_id>/retraction", "POST"): {},
         ("/api/audit/years/<int:year>/close", "POST"): {},
         ("/api/templates", "POST"): {},
+        ("/api/units", "POST"): {},
+        ("/api/units/<code>/moves", "POST"): {},
+        ("/api/units/<code>/renames", "POST"): {},
+        ("/api/units/<code>/merges", "POST"): {},
         ("/api/template-choices", "POST"): {},
         ("/api/template-preview", "POST"): {},
     }
