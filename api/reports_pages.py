@@ -173,10 +173,11 @@ def linked_paragraphs(text: str, figures: list[dict], year: int, as_of: str | No
     return out
 
 
-def figure_url(year: int, key: str, as_of: str | None = None) -> str:
+def figure_url(year: int, key: str, as_of: str | None = None, organisation: str | None = None) -> str:
+    """A figure's page; ``organisation``: a unit below's share of a roll-up's figure (drill-down)."""
     args = {"as_of": as_of} if as_of else {}
-    if request.args.get("organisation"):  # a unit's summary (a city's roll-up): its figures' pages too
-        args["organisation"] = request.args["organisation"]
+    if organisation or request.args.get("organisation"):  # a unit's summary (a city's roll-up): its figures too
+        args["organisation"] = organisation or request.args["organisation"]
     return url_for("reports.figure_page", year=year, key=key, **args)
 
 

@@ -104,6 +104,22 @@ class OrgUnit(Aggregate):
         def apply(self, aggregate: "OrgUnit") -> None:
             aggregate.parent = self.parent
 
+    def attach_name(self, name: str, actor: str, reason: str) -> None:
+        """Records logged under another name (a free-text organisation of an older ledger, 武汉市东西湖区
+        工商联 for 东西湖区工商联) belong to this unit from now on; nothing is rewritten."""
+        self._check_live()
+        name = (name or "").strip()
+        if not name or name == self.name:
+            raise InvalidChange("名称为空或就是本单位名称 / the name is empty or the unit's own")
+        self.trigger_event(self.NameAttached, code=self.code, name=name, actor=actor, reason=check_reason(reason))
+
+    class NameAttached(Event):
+        TOPIC = "taizhang:OrgUnit.NameAttached"
+        code: str
+        name: str
+        actor: str
+        reason: str
+
     def rename(self, name: str, actor: str, reason: str) -> None:
         self._check_live()
         name = (name or "").strip()

@@ -31,6 +31,8 @@ def fold(db, step: str, data: dict, position: int) -> None:
     elif step == "unit_renamed":
         db.conn.execute("UPDATE org_units SET name = ?, position = ? WHERE code = ?", [data["name"], position, code])
         db.conn.execute("INSERT OR IGNORE INTO org_unit_names VALUES (?, ?)", [code, data["name"]])
+    elif step == "unit_name_attached":
+        db.conn.execute("INSERT OR IGNORE INTO org_unit_names VALUES (?, ?)", [code, data["name"]])
     elif step == "unit_merged":  # its names (so its records) and the units below it go to the unit merged into
         into = data["into"]
         db.conn.execute("UPDATE org_units SET merged_into = ?, position = ? WHERE code = ?", [into, position, code])

@@ -29,7 +29,7 @@ CORRECTIONS = ("Corrected", "FactCorrected")
 RETRACTIONS = ("Retracted", "FactRetracted")
 CLOSES = ("Closed",)
 TEMPLATES = ("Defined", "Revised", "Chosen",  # a template defined or revised, or chosen for a year
-             "Added", "Moved", "Renamed", "Merged")  # … and the organisation tree (units added, moved, …)
+             "Added", "Moved", "Renamed", "Merged", "NameAttached")  # … and the organisation tree (units added, moved, …)
 ATTACHES = ("EvidenceAttached",)  # evidence (佐证材料) attached to a record, or removed from it
 REMOVALS = ("EvidenceRemoved",)
 ACTIONS = ("log", "correct", "retract", "close", "attach", "remove", "template")

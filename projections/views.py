@@ -108,6 +108,8 @@ class _Handlers:
                 step = "unit_renamed"
             elif issubclass(cls, OrgUnit.Merged):
                 step = "unit_merged"
+            elif issubclass(cls, OrgUnit.NameAttached):
+                step = "unit_name_attached"
             elif evidence.is_evidence(cls):
                 step = "evidence"
             else:

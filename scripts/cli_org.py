@@ -76,6 +76,16 @@ def org_merge(code: str, into: str, reason: str, actor: str | None) -> None:
     _run(lambda: cases.merge_unit(_services().ledger, code, into, _actor(actor), reason))
 
 
+@org.command("attach")
+@click.argument("code")
+@click.argument("name")
+@click.option("--reason", required=True)
+@click.option("--actor", envvar="TAIZHANG_ACTOR", default=None)
+def org_attach(code: str, name: str, reason: str, actor: str | None) -> None:
+    """Attach the records logged under NAME (an organisation typed another way) to the unit CODE."""
+    _run(lambda: cases.attach_name(_services().ledger, code, name, _actor(actor), reason))
+
+
 @org.command("list")
 def org_list() -> None:
     """The tree, one unit a line, indented under its parent."""

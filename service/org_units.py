@@ -85,6 +85,15 @@ def merge_unit(ledger: Any, code: str, into: str, actor: str, reason: str, scope
             "merged_into": target.code}
 
 
+def attach_name(ledger: Any, code: str, name: str, actor: str, reason: str, scope: Scope = EVERYTHING) -> dict:
+    """Records logged under ``name`` (an organisation typed differently) belong to unit ``code``."""
+    unit = _unit(ledger, code)
+    _check_scope(ledger, scope, code)
+    unit.attach_name(name, actor, reason)
+    ledger.save(unit)
+    return {"code": unit.code, "name": unit.name, "level": unit.level, "parent": unit.parent, "attached": name}
+
+
 def rename_unit(ledger: Any, code: str, name: str, actor: str, reason: str, scope: Scope = EVERYTHING) -> dict:
     unit = _unit(ledger, code)
     _check_scope(ledger, scope, code)

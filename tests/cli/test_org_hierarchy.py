@@ -130,6 +130,17 @@ def test_a_merged_district_takes_its_records_into_the_unit_it_joins(city):
     assert "merged" in city("org", "rename", "420102", "丙区工商联", "--reason", "x", code=1).output
 
 
+def test_records_under_another_spelling_are_attached_to_a_unit(city, tmp_path):
+    line = training("乙区", "2021-08-01", "乙区简称录入的培训", 10)
+    data = tmp_path / "short.jsonl"
+    data.write_text(json.dumps(line, ensure_ascii=False) + "\n", encoding="utf-8")
+    city("import", str(data))
+    assert figure_index(summary(city, B))["political.trainings"]["text"] == "1 场次"
+    city("org", "attach", "420102", "乙区", "--reason", "旧台账用简称")
+    assert figure_index(summary(city, B))["political.trainings"]["text"] == "2 场次"
+    assert figure_index(summary(city, CITY))["political.trainings"]["text"] == "5 场次"
+
+
 def test_the_summary_page_shows_the_city_figures_with_each_districts_share(tmp_path):
     from api import create_app
     from tests.conftest import PASSWORDS, USERS, login
@@ -150,4 +161,10 @@ def test_the_summary_page_shows_the_city_figures_with_each_districts_share(tmp_p
     login(client, "auditor")
     page = client.get(f"/summary/2021?organisation={CITY}").get_data(as_text=True)
     assert f"{A} 1 场次" in page and f"{B} 1 场次" in page
+    from urllib.parse import quote
+
+    drill = f"/summary/2021/figures/political.trainings?organisation={quote(A)}"
+    assert drill in page  # from the city's figure down to the district's share, and on to its events
+    district = client.get(drill).get_data(as_text=True)
+    assert A in district and district.count('<tr class="event"') == 1  # 甲区's one training, not 乙区's
     assert f"organisation={CITY}" in page or "organisation=%E6" in page
