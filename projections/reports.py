@@ -365,11 +365,16 @@ class Reports:
         return [r for r in (self._plain(row) for row in rows) if any(takes_part(f) for f in r["firms"])
                 and (organisations is None or r["organisation"] in organisations)]
 
-    def firm_suggestions(self, prefix: str = "", limit: int = 50) -> list[dict]:
-        """Firms already in the ledger ({name, uscc}), most used first, matching a prefix of name or code."""
+    def firm_suggestions(self, prefix: str = "", limit: int = 50, organisations: list[str] | None = None) -> list[dict]:
+        """Firms already in the ledger ({name, uscc}), most used first, matching a prefix of name or code
+        (in the records of ``organisations`` only, when given: a user's unit scope)."""
         self.catch_up()
         counts: dict[tuple, int] = {}
-        for r in self.store.db.query("SELECT firms FROM records WHERE firms != '[]' AND retracted = 0"):
+        where, params = "", []
+        if organisations is not None:
+            where = f" AND organisation IN ({','.join('?' * len(organisations))})" if organisations else " AND 0"
+            params = list(organisations)
+        for r in self.store.db.query(f"SELECT firms FROM records WHERE firms != '[]' AND retracted = 0{where}", params):
             for f in json.loads(r["firms"]):
                 name, code = f.get("name") or "", f.get("uscc") or ""
                 if prefix and not (name.startswith(prefix) or code.startswith(prefix.upper()) or prefix in name):

@@ -121,7 +121,7 @@ def choose_kind():
 
 
 def _suggestions() -> list[dict]:
-    return services().reports.firm_suggestions("", limit=200)
+    return services().reports.firm_suggestions("", limit=200, organisations=current_scope().readable)
 
 
 def render_form(kind_key: str, state: FormState, *, status: int = 200, errors: Errors | None = None,
@@ -372,7 +372,7 @@ def retract(record_id: UUID):
 @reader
 def firm_suggest():
     prefix = (request.args.get("q") or "").strip()[:100]
-    return jsonify(services().reports.firm_suggestions(prefix, limit=20))
+    return jsonify(services().reports.firm_suggestions(prefix, limit=20, organisations=current_scope().readable))
 
 
 @bp.get("/firms")

@@ -415,3 +415,5 @@ def test_lists_and_the_timeline_show_the_scope_only(world, scoped):
         events = client.get("/api/audit/events", headers=headers).get_json()
         ids = {e.get("record_id") for e in events["items"]}
         assert (str(world.record_id) in ids) is sees
+        firms = {f["name"] for f in client.get("/firms/suggest?q=武汉", headers=headers).get_json()}
+        assert ("武汉甲科技有限公司" in firms) is sees  # a sibling's firms are not suggested either
