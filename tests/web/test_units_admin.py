@@ -63,3 +63,21 @@ def test_a_units_admin_changes_the_tree_within_it_only(app, as_admin):
                                               "parent": "4202"}, headers=headers)
     assert outside.status_code == 403 and "某市工商联" in outside.get_json()["message"]
     assert "420201" not in _units(app)
+
+
+def test_the_close_form_takes_an_admins_override_and_the_summary_shows_it(app, as_admin, monkeypatch):
+    monkeypatch.setenv("TAIZHANG_SEAL_KEY", "test-seal-key-for-units")
+    services = app.extensions["taizhang"]
+    for body in ({"name": "某市工商联", "level": "市", "code": "4201"},
+                 {"name": "甲区工商联", "level": "区县", "code": "420101", "parent": "4201"}):
+        as_admin.post("/api/units", json=body)
+    services.ledger.log({"kind": "training", "organisation": "某市工商联", "occurred_on": "2021-03-01",
+                         "title": "全市培训", "participants": 50}, actor="t")
+    form = {"organisation": "某市工商联", "confirm": "yes", "back": "/audit/summary/2021"}
+    refused = as_admin.post("/audit/years/2021/close", data=form)
+    assert refused.status_code == 409 and "甲区工商联" in refused.get_data(as_text=True)
+    assert services.reports.seal("某市工商联", 2021) is None
+    closed = as_admin.post("/audit/years/2021/close", data={**form, "override_reason": "甲区未开展工作"})
+    assert closed.status_code == 303
+    page = as_admin.get("/audit/summary/2021?organisation=某市工商联").get_data(as_text=True)
+    assert "先于下级单位关闭" in page and "甲区未开展工作" in page
