@@ -54,8 +54,9 @@ def _page(status: int = 200, **context):
     context.setdefault("change", {"code": "", "action": "move", "value": "", "reason": ""})
     context.setdefault("errors", {})
     units = services().reports.units()
+    loose = services().reports.unattached() if units else []
     response = make_response(render_template("admin/units.html", tree=_tree(units), units=units, levels=LEVELS,
-                                             changes=CHANGES, **context), status)
+                                             changes=CHANGES, unattached=loose, **context), status)
     response.headers["Cache-Control"] = "no-store"
     return response
 

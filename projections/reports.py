@@ -155,6 +155,14 @@ class Reports:
         self.catch_up()
         return unit_views.units(self.store.db)
 
+    def unattached(self) -> list[str]:
+        """Organisations the ledger's records name that belong to no unit of the tree (to add or attach)."""
+        self.catch_up()
+        return [r[0] for r in self.store.db.execute(
+            "SELECT DISTINCT organisation FROM records WHERE organisation NOT IN "
+            "(SELECT n.name FROM org_unit_names n JOIN org_units u ON u.code = n.code WHERE u.merged_into IS NULL) "
+            "ORDER BY organisation")]
+
     def unit_scope(self, code: str) -> tuple[str, list[str], list[str]] | None:
         """A unit's name now, the names its records carry, and those of it and every unit below it
         (a user's scope: service/scope.py); None when no unit has the code."""

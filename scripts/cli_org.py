@@ -102,3 +102,6 @@ def org_list() -> None:
 
     for root in [u for u in units if u["parent"] not in codes]:
         show(root, 0)
+    loose = _services().reports.unattached() if units else []
+    if loose:
+        click.echo(f"未归属任何单位 / in no unit (org add or org attach): {'、'.join(loose)}")

@@ -135,8 +135,10 @@ def test_records_under_another_spelling_are_attached_to_a_unit(city, tmp_path):
     data = tmp_path / "short.jsonl"
     data.write_text(json.dumps(line, ensure_ascii=False) + "\n", encoding="utf-8")
     city("import", str(data))
+    assert "in no unit" in city("org", "list").output and "乙区" in city("org", "list").output.splitlines()[-1]
     assert figure_index(summary(city, B))["political.trainings"]["text"] == "1 场次"
     city("org", "attach", "420102", "乙区", "--reason", "旧台账用简称")
+    assert "in no unit" not in city("org", "list").output
     assert figure_index(summary(city, B))["political.trainings"]["text"] == "2 场次"
     assert figure_index(summary(city, CITY))["political.trainings"]["text"] == "5 场次"
 
