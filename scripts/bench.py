@@ -424,8 +424,19 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                    help="seconds of 16 concurrent HTTP clients posting actions (default 20; 0 skips)")
     p.add_argument("--verify-events", type=int, default=None,
                    help="events in the store that verify checks (default 100000; 0 skips)")
+    p.add_argument("--append-seconds", type=float, default=None,
+                   help="seconds of single-writer appends, SQLite and PostgreSQL each (default 5; 0 skips)")
+    p.add_argument("--import-lines", type=int, default=None, help="lines that `import` stores (default 100000; 0 skips)")
+    p.add_argument("--pg-events", type=int, default=None,
+                   help="events in the PostgreSQL store that is rebuilt (default 100000; 0 skips PostgreSQL)")
     p.add_argument("--measure-rebuild", default=None, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
+    if args.append_seconds is None:
+        args.append_seconds = 1.0 if args.quick else 5.0
+    if args.import_lines is None:
+        args.import_lines = 1000 if args.quick else 100_000
+    if args.pg_events is None:
+        args.pg_events = 1000 if args.quick else 100_000
     if args.http_seconds is None:
         args.http_seconds = 3.0 if args.quick else 20.0
     if args.verify_events is None:
@@ -484,13 +495,62 @@ def run(args: argparse.Namespace) -> dict:
     if not args.data:
         shutil.rmtree(data, ignore_errors=True)
     results["peak_rss_mb_generation"] = peak_rss_mb()
-    from scripts.bench_write import http_bench, verify_bench
+    from scripts.bench_write import append_bench, http_bench, import_bench, pg_bench, verify_bench
 
     if args.http_seconds:
         results["http"] = http_bench(args.http_seconds, say=say)
     if args.verify_events:
         results["verify"] = verify_bench(args.verify_events, say=say)
+    if args.append_seconds:
+        results["append"] = append_bench(args.append_seconds, say=say)
+    if args.import_lines:
+        results["import"] = import_bench(args.import_lines, say=say)
+    if args.pg_events:
+        results["postgres"] = pg_bench(args.append_seconds or 1.0, args.pg_events, say=say)
+    results.update(headline(results))
+    say_table(results)
     return results
+
+
+# The figures of the goals, at the top level of the final JSON (None where not measured).
+GOALS = (("rebuild_ratio", "≥ 0.5× raw scan + json.loads"), ("rebuild_rss_mb", "< 300 MB at 1M"),
+         ("summary_after_event_ms", "summary after an event, p50/p99 by size"),
+         ("summary_body_bytes", "info"), ("post_p99_ms_16", "≤ 30 ms"), ("post_per_s_16", "info"),
+         ("append_ratio", "≥ 0.6× raw per-row insert"), ("import_ratio", "≥ 0.5× raw one-transaction insert"),
+         ("verify_ratio", "≥ 0.6× raw scan + SHA-256 chain"), ("pg_append_ratio", "≥ 0.6× raw psycopg per row"),
+         ("pg_rebuild_ratio", "≥ 0.5× raw server-side cursor"))
+
+
+def headline(results: dict) -> dict:
+    def get(*path):
+        value = results
+        for part in path:
+            if not isinstance(value, dict) or part not in value:
+                return None
+            value = value[part]
+        return value
+
+    summary = results.get("summary") or []
+    return {
+        "rebuild_ratio": get("rebuild", "ratio"), "rebuild_rss_mb": get("rebuild", "peak_rss_mb"),
+        "summary_after_event_ms": {str(row["events"]): {"p50": row["cycle_p50_ms"], "p99": row["cycle_p99_ms"]}
+                                   for row in summary},
+        "summary_body_bytes": summary[-1]["summary_body_bytes"] if summary else None,
+        "post_p99_ms_16": get("http", "p99_ms"), "post_per_s_16": get("http", "throughput_per_s"),
+        "append_ratio": get("append", "ratio"), "import_ratio": get("import", "ratio"),
+        "verify_ratio": get("verify", "verify_vs_raw_scan"),
+        "pg_append_ratio": get("postgres", "append_ratio"), "pg_rebuild_ratio": get("postgres", "rebuild_ratio"),
+    }
+
+
+def say_table(results: dict) -> None:
+    say("")
+    say(f"{'figure':<24} {'goal':<38} measured")
+    for key, goal in GOALS:
+        value = results.get(key)
+        if isinstance(value, dict):
+            value = ", ".join(f"{size}: {v['p50']}/{v['p99']}" for size, v in value.items())
+        say(f"{key:<24} {goal:<38} {value}")
 
 
 def main(argv: list[str] | None = None) -> int:
