@@ -162,8 +162,10 @@ def import_(file: str, actor: str | None, kind: str | None, sheet: str | None, m
     with click.open_file(file, encoding="utf-8") as lines:  # "-": standard input
         bar = None
 
-        def progress(done: int, total: int) -> None:  # stderr, once every line is valid and storing begins
+        def progress(done: int, total: int) -> None:  # on a terminal's stderr, once every line is valid
             nonlocal bar
+            if not sys.stderr.isatty():
+                return
             if bar is None:
                 bar = click.progressbar(length=total, label="导入 / importing", file=sys.stderr)
                 bar.__enter__()
