@@ -326,15 +326,18 @@ class Ledger(Application):
     # --- writing ---
     def log(self, payload: dict, actor: str | None = None) -> Logged:
         """Validate and record one action (or one fact about a chamber or an enterprise)."""
-        kind, key, values = load_action(payload, self._payload_template(payload))
-        return self._log(kind, key, values, actor or default_actor())
+        template = self._payload_template(payload)
+        kind, key, values = load_action(payload, template)
+        return self._log(kind, key, values, actor or default_actor(), template)
 
     def _new_action(self, kind: Kind, key: str, values: dict, actor: str) -> Action:
         common, facts = _split(values)
         return Action.log(kind, id=record_id_for(key), actor=actor, key=key,
                           organisation=values["organisation"], facts=facts, **common)
 
-    def _log(self, kind: Kind, key: str | None, values: dict, actor: str) -> Logged:
+    def _log(self, kind: Kind, key: str | None, values: dict, actor: str, template: Template | None = None) -> Logged:
+        """``template``: the one ``kind`` was validated with (the answer then names it without asking again)."""
+        known = (kind, template) if template is not None and template.kinds_by_key.get(kind.key) is kind else None
         key = key or uuid4().hex
         record_id = record_id_for(key)
         if kind.aggregate == "action":
@@ -344,7 +347,7 @@ class Ledger(Application):
             except IntegrityError:
                 self._same_or_refuse(record_id, kind, key, values)
                 return Logged(record_id, created=False)
-            return Logged(record_id, created=True, record=self._describe(record_id, action, action))
+            return Logged(record_id, created=True, record=self._describe(record_id, action, action, known))
         for _attempt in range(10):
             if self._exists(record_id):
                 self._same_or_refuse(record_id, kind, key, values)
@@ -357,7 +360,7 @@ class Ledger(Application):
                 self.save(subject, entry)
             except IntegrityError:
                 continue  # the entry exists already, or the subject moved on meanwhile: look again
-            return Logged(record_id, created=True, record=self._describe(record_id, subject.fact(record_id), subject))
+            return Logged(record_id, created=True, record=self._describe(record_id, subject.fact(record_id), subject, known))
         raise ConflictError(record_id, None, None)
 
     def _subject(self, kind: Kind, values: dict, actor: str):
@@ -510,8 +513,8 @@ class Ledger(Application):
         record, holder = self._holder(record_id)
         return self._describe(record_id, record, holder)
 
-    def _describe(self, record_id: UUID, record: Any, holder: Any) -> dict:
-        kind, template = self.kind_of(record, holder)
+    def _describe(self, record_id: UUID, record: Any, holder: Any, known: tuple | None = None) -> dict:
+        kind, template = known or self.kind_of(record, holder)
         out = {"id": str(record_id), "version": record_version(record, holder), "kind": kind.key,
                "event": record.kind_event, "retracted": record.retracted,
                "retraction_reason": record.retraction_reason, "logged_by": record.logged_by}
