@@ -495,7 +495,13 @@ def run(args: argparse.Namespace) -> dict:
     if not args.data:
         shutil.rmtree(data, ignore_errors=True)
     results["peak_rss_mb_generation"] = peak_rss_mb()
-    from scripts.bench_write import append_bench, http_bench, import_bench, pg_bench, verify_bench
+    from scripts.bench_write import (
+        append_bench,
+        http_bench,
+        import_bench,
+        pg_bench,
+        verify_bench,
+    )
 
     if args.http_seconds:
         results["http"] = http_bench(args.http_seconds, say=say)

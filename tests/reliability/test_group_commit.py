@@ -66,8 +66,8 @@ def test_a_failing_request_in_a_group_leaves_the_others_stored(ledger):  # noqa:
     assert [p for p, _ in ledger.recorder.select_links(start=1)] == [1, 2, 3]
 
 
-def _action(key: str, ledger):
+def _action(key: str, app):
     from service.schemas import load_action
 
-    kind, key, values = load_action(valid_payload("job_fair", key=key), ledger.template_for("东西湖区工商联", 2020))
+    kind, key, values = load_action(valid_payload("job_fair", key=key), app.template_for("东西湖区工商联", 2020))
     return kind, key, values, "tester"
