@@ -531,6 +531,10 @@ def scan_notifications(recorder: Any, batch: int) -> Iterator[list]:
                 yield [Row(r[0], _hyphenated(r[1]) if len(r[1]) == 32 else r[1], r[2], r[3], r[4]) for r in rows]
         finally:
             conn.close()
+        return
+    if hasattr(recorder, "events_table") and hasattr(getattr(recorder, "datastore", None), "get_connection"):
+        yield from _postgres_scan(recorder, batch)
+        return
     position = 0
     while True:
         notifications = recorder.select_notifications(start=position + 1, limit=batch)
@@ -538,6 +542,24 @@ def scan_notifications(recorder: Any, batch: int) -> Iterator[list]:
             return
         yield notifications
         position = notifications[-1].id
+
+
+def _postgres_scan(recorder: Any, batch: int) -> Iterator[list]:
+    """PostgreSQL (service/chained_postgres.py names its table ``events_table``): one server-side cursor
+    in one read-only transaction, fetched ``batch`` rows at a time."""
+    from psycopg.sql import SQL
+
+    with recorder.datastore.get_connection() as conn, conn.transaction(force_rollback=True):
+        with conn.cursor(name="taizhang_views_rebuild") as cursor:
+            cursor.itersize = batch
+            cursor.execute(SQL("SELECT notification_id, originator_id, originator_version, topic, state FROM {} "
+                               "ORDER BY notification_id").format(recorder.events_table))
+            while True:
+                rows = cursor.fetchmany(batch)
+                if not rows:
+                    return
+                yield [Row(r["notification_id"], str(r["originator_id"]), r["originator_version"], r["topic"],
+                           bytes(r["state"])) for r in rows]
 
 
 def as_of_store(recorder: Any, position: int) -> ViewStore:

@@ -15,12 +15,16 @@ Steps:
     about 5% of the events are corrections and 1% retractions of records already saved.
  2. Rebuild: ``Reports(...).rebuild()`` from zero into a fresh views.sqlite, in a fresh process, against
     a raw scan of the same file (plain sqlite3, ``json.loads`` of every state). Goal: rebuild speed
-    ≥ 0.8× the raw scan.
+    ≥ 0.5× the raw scan (issue 9; it was 0.8× before).
  3. Summary at each size: catch up, then ``Reports.summary(2020)`` 200 times (the first call computes
     and caches it, the others read) and 50 cycles of "log one more action + catch up + summary".
     Goal: summary read p99 ≤ 20 ms, flat.
 
-Human-readable lines go to stdout as the run goes; the last line is one JSON object with every figure.
+ 4-8. In scripts/bench_write.py: HTTP POSTs from 16 clients, verify beside a raw scan + the same chain,
+    single-writer appends and `import` beside raw sqlite3 inserts, and on PostgreSQL (127.0.0.1:5432, the
+    tests' database) appends and a rebuild beside raw psycopg.
+
+Then one table of issue 9's goals and figures. Human-readable lines go to stdout as the run goes; the last line is one JSON object with every figure.
 """
 from __future__ import annotations
 
@@ -462,7 +466,7 @@ def run(args: argparse.Namespace) -> dict:
     built = bootstrap(Settings(data=data))
     ledger, reports = built.ledger, built.reports
     store = Store(ledger, Generator())
-    results: dict[str, Any] = {"goals": {"rebuild_vs_raw_scan": 0.8, "summary_read_p99_ms": 20},
+    results: dict[str, Any] = {"goals": {"rebuild_vs_raw_scan": 0.5, "summary_read_p99_ms": 20},
                                "machine": machine(), "summary": []}
     try:
         say("1. generating events")
@@ -488,7 +492,7 @@ def run(args: argparse.Namespace) -> dict:
     results["rebuild"] = rb
     say(f"  raw scan (sqlite3 + json.loads): {rb['raw_scan_s']:.2f} s, {rb['raw_scan_events_per_s']:,} events/s")
     say(f"  Reports.rebuild():               {rb['rebuild_s']:.2f} s, {rb['rebuild_events_per_s']:,} events/s")
-    say(f"  rebuild speed vs raw scan (goal ≥ 0.8×): {rb['ratio']:.3f}×")
+    say(f"  rebuild speed vs raw scan (goal ≥ 0.5×): {rb['ratio']:.3f}×")
     say(f"  view: {rb['view_events']:,} events, {rb['view_records']:,} records ({rb['view_retracted']:,} retracted); "
         f"peak RSS {rb['peak_rss_mb']:.0f} MB (info); views file {rb['views_file_mb']} MB, "
         f"ledger file {rb['ledger_file_mb']} MB")

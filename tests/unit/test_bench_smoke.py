@@ -25,7 +25,7 @@ def test_the_quick_bench_reports_every_figure(tmp_path):
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
     lines = done.stdout.strip().splitlines()
-    assert any("rebuild speed vs raw scan (goal ≥ 0.8×)" in line for line in lines)
+    assert any("rebuild speed vs raw scan (goal ≥ 0.5×)" in line for line in lines)
     assert any("goal: summary read p99 ≤ 20 ms, flat" in line for line in lines)
     result = json.loads(lines[-1])
 
