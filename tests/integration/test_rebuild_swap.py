@@ -92,3 +92,52 @@ def test_the_fast_decode_gives_the_stdlib_values():
     ]
     for state in cases:
         assert _decode_bytes(state) == json.loads(state, object_hook=_hook), state
+
+
+def test_a_rebuild_on_postgresql_reads_its_log_through_a_server_side_cursor(pg_env, tmp_path, monkeypatch):
+    from uuid import uuid4
+
+    import psycopg
+
+    from projections.reports import Reports
+    from service.ledger import Ledger
+
+    monkeypatch.delenv("TAIZHANG_PERSISTENCE_MODULE", raising=False)
+    schema = f"t_{uuid4().hex[:16]}"
+
+    def connect():
+        return psycopg.connect(host=pg_env["POSTGRES_HOST"], port=int(pg_env["POSTGRES_PORT"]),
+                               user=pg_env["POSTGRES_USER"], password=pg_env["POSTGRES_PASSWORD"],
+                               dbname=pg_env["POSTGRES_DBNAME"], connect_timeout=5, autocommit=True)
+
+    with connect() as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    app = Ledger(env={"PERSISTENCE_MODULE": "eventsourcing.postgres", **pg_env, "POSTGRES_SCHEMA": schema,
+                      "TAIZHANG_DATA": str(tmp_path)})
+    try:
+        for i in range(7):
+            app.log(valid_payload("job_fair", key=f"pg-{i}", title=f"第{i}场"))
+        app.correct(app.log(valid_payload("job_fair", key="pg-0", title="第0场")).id, {"title": "更正"}, "核对")
+        reports = Reports(app.recorder, tmp_path, owner=app)
+        reports.catch_up()
+        tables = ("records", "events", "subjects", "tracking")
+        before = {t: list(reports.store.db.execute(f"SELECT * FROM {t} ORDER BY 1")) for t in tables}
+        batches = []
+        real = views._postgres_scan
+
+        def scan(recorder, batch):  # small batches: the cursor is read across several fetches
+            for rows in real(recorder, 3):
+                batches.append(len(rows))
+                yield rows
+
+        monkeypatch.setattr(views, "_postgres_scan", scan)
+        stored = app.recorder.max_notification_id()
+        assert reports.rebuild() == stored
+        events = len(app.recorder.select_notifications(start=1, limit=100))  # ids may skip (a refused insert)
+        assert sum(batches) == events and len(batches) > 1 and max(batches) == 3
+        after = {t: list(reports.store.db.execute(f"SELECT * FROM {t} ORDER BY 1")) for t in tables}
+        assert after == before
+    finally:
+        app.close()
+        with connect() as conn:
+            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
