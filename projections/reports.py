@@ -79,9 +79,10 @@ class Reports:
         return position
 
     def rebuild(self, progress: Callable[[int], None] | None = None) -> int:
-        with self.store.db.conn:
-            self.store.db.execute("DELETE FROM summary_cache")
-        return self.projector.rebuild(progress=progress)
+        position = self.projector.rebuild(progress=progress, carry=("chain",))  # a fresh file: no summary_cache
+        self._ensure_cache()
+        self._memo.clear()
+        return position
 
     def organisations(self) -> list[str]:
         """Organisations in the ledger, most records first (worked out once per log position)."""

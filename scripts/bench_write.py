@@ -123,7 +123,7 @@ def http_bench(seconds: float = 20.0, clients: int = 16, say=print) -> dict:
 
 
 def verify_bench(events: int = 100_000, say=print) -> dict:
-    from scripts.bench import Generator, Store, raw_scan
+    from scripts.bench import Generator, Store
     from service import audit as audit_cases
     from service.bootstrap import Settings, bootstrap
 
@@ -135,13 +135,13 @@ def verify_bench(events: int = 100_000, say=print) -> dict:
     t = time.perf_counter()
     result = audit_cases.verify(built)  # what `taizhang verify` runs: chain, leaves, every event decoded
     verify_s = time.perf_counter() - t
-    raw_s, n = raw_scan(str(folder / "ledger.sqlite"))
+    raw_s, n = raw_chain_scan(str(folder / "ledger.sqlite"))  # the same work at the least: decode and chain
     out = {"events": n, "ok": result.ok, "chain_extend_s": round(chain_s, 2), "verify_s": round(verify_s, 2),
            "verify_events_per_s": round(n / verify_s), "raw_scan_s": round(raw_s, 2),
            "raw_scan_events_per_s": round(n / raw_s), "verify_vs_raw_scan": round(raw_s / verify_s, 3)}
     say(f"5. verify over {n:,} events: {verify_s:.2f} s ({out['verify_events_per_s']:,} events/s, "
         f"{'OK' if result.ok else 'BAD'}; includes the whole-file integrity_check, the Merkle leaves and decoding every event), "
-        f"raw scan {raw_s:.2f} s → {out['verify_vs_raw_scan']}× of its speed")
+        f"raw scan + chain {raw_s:.2f} s → {out['verify_vs_raw_scan']}× of its speed")
     ledger.close()
     return out
 
@@ -149,3 +149,176 @@ def verify_bench(events: int = 100_000, say=print) -> dict:
 if __name__ == "__main__":
     print(json.dumps({"http": http_bench(float(sys.argv[1]) if len(sys.argv) > 1 else 20.0),
                       "verify": verify_bench(int(sys.argv[2]) if len(sys.argv) > 2 else 100_000)}))
+
+
+# --- appends, import, and the same on PostgreSQL -----------------------------------------------------
+
+PG = {"POSTGRES_HOST": "127.0.0.1", "POSTGRES_PORT": "5432", "POSTGRES_USER": "taizhang",
+      "POSTGRES_PASSWORD": "taizhang", "POSTGRES_DBNAME": "taizhang_test"}  # as tests/conftest.py's defaults
+
+
+def raw_chain_scan(db_file: str, table: str = "stored_events") -> tuple[float, int]:
+    """A raw scan that does what verify must at the least: json.loads of every state and the same
+    SHA-256 chain (domain/chain.py) over the rows."""
+    from uuid import UUID
+
+    from domain.chain import GENESIS, links
+
+    t = time.perf_counter()
+    conn = sqlite3.connect(db_file)
+    head, n = GENESIS, 0
+    try:
+        cur = conn.execute(f"SELECT rowid, originator_id, originator_version, topic, state FROM {table} ORDER BY rowid")
+        while True:
+            rows = cur.fetchmany(2000)
+            if not rows:
+                break
+            for row in rows:
+                json.loads(row[4])
+            made = links(head, [(r[0], UUID(r[1]), r[2], r[3], r[4]) for r in rows])
+            head = made[-1][1]
+            n += len(rows)
+    finally:
+        conn.close()
+    return time.perf_counter() - t, n
+
+
+def _appends_per_s(ledger, seconds: float) -> float:
+    """One new action per durable transaction, one writer: Ledger.save of an aggregate made from valid values."""
+    from scripts.bench import Generator
+
+    gen = Generator(seed=11)
+    n, deadline, started = 0, time.perf_counter() + seconds, time.perf_counter()
+    while time.perf_counter() < deadline:
+        kind = gen.rng.choices(gen.kinds, gen.weights)[0]
+        values = gen.values(kind)
+        ledger.save(ledger._new_action(kind, f"append-{gen.serial}", values, "bench"))  # keys of their own
+        n += 1
+    return n / (time.perf_counter() - started)
+
+
+def append_bench(seconds: float = 5.0, say=print) -> dict:
+    from service.bootstrap import Settings, bootstrap
+
+    folder = Path(tempfile.mkdtemp(prefix="taizhang-append-"))
+    ledger = bootstrap(Settings(data=folder)).ledger
+    rate = _appends_per_s(ledger, seconds)
+    ledger.close()
+    raw = raw_insert_rate(folder, seconds)
+    out = {"appends_per_s": round(rate, 1), "raw_insert_rows_per_s": raw["rows_per_s"],
+           "ratio": round(rate / raw["rows_per_s"], 3)}
+    say(f"6. appends (one writer, one durable transaction each): {out['appends_per_s']}/s; raw sqlite3 "
+        f"{raw['rows_per_s']}/s → {out['ratio']}×")
+    return out
+
+
+def _raw_insert_one_transaction(folder: Path, states: list[bytes]) -> float:
+    """Rows per second inserting every state in one durable transaction (plain sqlite3)."""
+    conn = sqlite3.connect(str(folder / "raw-import.sqlite"), isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute("CREATE TABLE t (id TEXT, version INTEGER, topic TEXT, state BLOB, PRIMARY KEY (id, version))")
+    started = time.perf_counter()
+    conn.execute("BEGIN")
+    conn.executemany("INSERT INTO t VALUES (?, 1, 'x', ?)", ((os.urandom(16).hex(), s) for s in states))
+    conn.execute("COMMIT")
+    elapsed = time.perf_counter() - started
+    conn.close()
+    return len(states) / elapsed
+
+
+def import_lines_for(n: int) -> list[str]:
+    from scripts.bench import Generator
+
+    gen = Generator(seed=7)
+    return [json.dumps(gen.payload(), ensure_ascii=False, default=str) for _ in range(n)]
+
+
+def import_bench(lines: int = 100_000, say=print) -> dict:
+    from service.bootstrap import Settings, bootstrap
+
+    folder = Path(tempfile.mkdtemp(prefix="taizhang-import-"))
+    text = import_lines_for(lines)
+    ledger = bootstrap(Settings(data=folder)).ledger
+    started = time.perf_counter()
+    report = ledger.import_lines(text, actor="bench")
+    elapsed = time.perf_counter() - started
+    ledger.close()
+    raw = _raw_insert_one_transaction(folder, [t.encode() for t in text])
+    out = {"lines": lines, "added": report.added, "seconds": round(elapsed, 2),
+           "lines_per_s": round(lines / elapsed, 1), "raw_insert_rows_per_s": round(raw, 1),
+           "ratio": round(lines / elapsed / raw, 4)}
+    say(f"7. import of {lines:,} lines: {elapsed:.1f} s, {out['lines_per_s']:,} lines/s; raw one-transaction "
+        f"insert {out['raw_insert_rows_per_s']:,} rows/s → {out['ratio']}×")
+    return out
+
+
+def _pg_connect(**kw):
+    import psycopg
+
+    return psycopg.connect(host=PG["POSTGRES_HOST"], port=int(PG["POSTGRES_PORT"]), user=PG["POSTGRES_USER"],
+                           password=PG["POSTGRES_PASSWORD"], dbname=PG["POSTGRES_DBNAME"], connect_timeout=5, **kw)
+
+
+def pg_bench(seconds: float = 5.0, events: int = 100_000, say=print) -> dict | None:
+    """Appends and rebuild on PostgreSQL, in a schema of their own (dropped afterwards); None when the
+    server is not there."""
+    from uuid import uuid4
+
+    try:
+        with _pg_connect(autocommit=True) as conn:
+            conn.execute("SELECT 1")
+    except Exception as e:  # noqa: BLE001 - no server, no figures
+        say(f"8. PostgreSQL: not reachable ({e}); skipped")
+        return None
+    from scripts.bench import Generator, Store
+    from service.bootstrap import Settings, bootstrap
+
+    schema = f"bench_{uuid4().hex[:12]}"
+    with _pg_connect(autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    folder = Path(tempfile.mkdtemp(prefix="taizhang-pg-"))
+    env = {"PERSISTENCE_MODULE": "eventsourcing.postgres", **PG, "POSTGRES_SCHEMA": schema}
+    try:
+        built = bootstrap(Settings(data=folder, ledger_env=env))
+        ledger = built.ledger
+        rate = _appends_per_s(ledger, seconds)
+        with _pg_connect() as conn:  # raw psycopg: one row per committed transaction
+            conn.execute(f'CREATE TABLE "{schema}".raw (id uuid, version int, topic text, state bytea, '
+                         "PRIMARY KEY (id, version))")
+            conn.commit()
+            state = json.dumps({"title": "讲座", "organisation": "东西湖区工商联"}, ensure_ascii=False).encode() * 2
+            n, deadline, started = 0, time.perf_counter() + seconds, time.perf_counter()
+            while time.perf_counter() < deadline:
+                conn.execute(f'INSERT INTO "{schema}".raw VALUES (%s, 1, %s, %s)', (uuid4(), "x", state))
+                conn.commit()
+                n += 1
+            raw_rate = n / (time.perf_counter() - started)
+        Store(ledger, Generator()).grow(events, say=lambda *a: None)
+        total = ledger.recorder.max_notification_id() or 0
+        table = ledger.recorder.events_table_name
+        reports = built.reports
+        started = time.perf_counter()
+        reports.rebuild()
+        rebuild_s = time.perf_counter() - started
+        with _pg_connect() as conn:  # raw: a server-side cursor over the events, json.loads of each state
+            started = time.perf_counter()
+            with conn.cursor(name="scan") as cur:
+                cur.itersize = 2000
+                cur.execute(f'SELECT notification_id, originator_id, originator_version, topic, state '
+                            f'FROM "{schema}"."{table}" ORDER BY notification_id')
+                for row in cur:
+                    json.loads(bytes(row[4]))
+            raw_scan_s = time.perf_counter() - started
+        reports.store.db.close()
+        ledger.close()
+    finally:
+        with _pg_connect(autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+    out = {"appends_per_s": round(rate, 1), "raw_insert_rows_per_s": round(raw_rate, 1),
+           "append_ratio": round(rate / raw_rate, 3), "events": total, "rebuild_s": round(rebuild_s, 2),
+           "raw_scan_s": round(raw_scan_s, 2), "rebuild_ratio": round(raw_scan_s / rebuild_s, 3)}
+    say(f"8. PostgreSQL: appends {out['appends_per_s']}/s vs raw psycopg {out['raw_insert_rows_per_s']}/s → "
+        f"{out['append_ratio']}×; rebuild of {total:,} events {rebuild_s:.2f} s vs raw server-side cursor "
+        f"{raw_scan_s:.2f} s → {out['rebuild_ratio']}×")
+    return out

@@ -161,8 +161,23 @@ def import_(file: str, actor: str | None, kind: str | None, sheet: str | None, m
         fail("--kind/--sheet/--mapping/--map/--set/--header-row/--dry-run 只用于 .xlsx/.csv 文件 / "
              "are for .xlsx and .csv files only", 2)
     with click.open_file(file, encoding="utf-8") as lines:  # "-": standard input
+        bar = None
+
+        def progress(done: int, total: int) -> None:  # on a terminal's stderr, once every line is valid
+            nonlocal bar
+            if not sys.stderr.isatty():
+                return
+            if bar is None:
+                bar = click.progressbar(length=total, label="导入 / importing", file=sys.stderr)
+                bar.__enter__()
+            bar.update(done - bar.pos)
+
         try:
-            report = open_ledger().import_lines(lines, actor=actor)
+            try:
+                report = open_ledger().import_lines(lines, actor=actor, progress=progress)
+            finally:
+                if bar is not None:
+                    bar.__exit__(None, None, None)
         except ImportRefused as e:
             click.echo(f"未导入，{len(e.errors)} 行有误 / nothing imported, {len(e.errors)} bad line(s):", err=True)
             for err in e.errors:

@@ -77,6 +77,15 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
         curs.executemany(SQL("INSERT INTO {} (position, hash) VALUES (%s, %s)").format(self.chain_table), made)
         return positions
 
+    def existing_originators(self, ids: list[Any]) -> set[Any]:
+        """Which of these aggregate ids have stored events (one query; an import's known keys)."""
+        if not ids:
+            return set()
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(SQL("SELECT DISTINCT originator_id FROM {} WHERE originator_id = ANY(%s)").format(
+                self.events_table), [list(ids)])
+            return {r["originator_id"] for r in curs.fetchall()}
+
     # --- reading the chain ---
     def select_links(self, start: int = 1, limit: int = 5000) -> list[tuple[int, str]]:
         with self.datastore.transaction(commit=False) as curs:

@@ -16,13 +16,15 @@ Chosen through eventsourcing's own setting ``APPLICATION_RECORDER_TOPIC`` (servi
 """
 from __future__ import annotations
 
+import sqlite3
 from datetime import datetime, timezone
 from typing import Any, Sequence
 
-from eventsourcing.persistence import StoredEvent
+from eventsourcing.persistence import IntegrityError, StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 
 from domain.chain import GENESIS, links
+from service.group_commit import GroupCommit, Request
 
 CHAIN_TABLE = "event_chain"
 ORIGIN_TABLE = "event_chain_origin"
@@ -72,6 +74,27 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
             c.executemany(f"INSERT INTO {CHAIN_TABLE} (position, hash) VALUES (?, ?)", made)
             position, head = made[-1]
 
+    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
+        """Concurrent appends of this process share one transaction (service/group_commit.py)."""
+        group = self.__dict__.get("_group")
+        if group is None:
+            group = self.__dict__.setdefault("_group", GroupCommit(self._write_group))
+        return group.submit(stored_events, kwargs)
+
+    def _write_group(self, group: list[Request]) -> None:
+        with self.datastore.transaction(commit=True) as c:
+            if len(group) == 1:  # alone: no savepoint needed, its error is the transaction's
+                group[0].result = self._insert_events(c, group[0].events, **group[0].kwargs)
+                return
+            for request in group:
+                c.execute("SAVEPOINT append")
+                try:
+                    request.result = self._insert_events(c, request.events, **request.kwargs)
+                except sqlite3.IntegrityError as e:  # this request only: the others go on
+                    c.execute("ROLLBACK TO append")
+                    request.error = IntegrityError(e)
+                c.execute("RELEASE append")
+
     def _insert_events(self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
         positions = super()._insert_events(c, stored_events, **kwargs)  # the INSERT took the write lock
         if not positions:
@@ -86,6 +109,16 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
                             for p, s in zip(positions, stored_events)])
         c.executemany(f"INSERT INTO {CHAIN_TABLE} (position, hash) VALUES (?, ?)", made)
         return positions
+
+    def existing_originators(self, ids: list[Any]) -> set[Any]:
+        """Which of these aggregate ids have stored events (one query; an import's known keys)."""
+        if not ids:
+            return set()
+        by_hex = {i.hex: i for i in ids}
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(f"SELECT DISTINCT originator_id FROM {self.events_table_name} "
+                      f"WHERE originator_id IN ({', '.join('?' * len(by_hex))})", list(by_hex))
+            return {by_hex[r[0]] for r in c.fetchall()}
 
     # --- reading the chain (verify, checkpoints) ---
     def select_links(self, start: int = 1, limit: int = 5000) -> list[tuple[int, str]]:

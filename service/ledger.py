@@ -19,7 +19,7 @@ import threading
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 from uuid import UUID, uuid4, uuid5
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -43,7 +43,8 @@ from service.scope import EVERYTHING, Scope
 
 NAMESPACE = UUID("6f1d6f4e-2b1a-5c1e-9d1e-7461697a6861")  # fixed: ids must be the same on every machine
 EVENT_FIELDS = ("occurred_on", "ends_on", "title", "notes", "theme", "firms")
-IMPORT_BATCH = 500
+IMPORT_BATCH = 1000  # records per transaction when an import stores
+LOOKUP_CHUNK = 500  # ids per existence query
 CHAINED_RECORDERS = {"eventsourcing.sqlite": "service.chained_recorder:ChainedSQLiteRecorder",
                      "eventsourcing.postgres": "service.chained_postgres:ChainedPostgresRecorder"}
 
@@ -125,6 +126,8 @@ class Logged:
 
     id: UUID
     created: bool
+    # the new record as ``get`` would answer it, made from the aggregate just saved (None when not created)
+    record: dict | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass
@@ -180,15 +183,18 @@ class Ledger(Application):
 
     def __init__(self, env: dict | None = None) -> None:
         super().__init__(store_env(env))
-        # Writers of this process queue here rather than on SQLite's lock, whose busy handler sleeps
-        # in growing steps (up to 100 ms) and made the tail latency of concurrent requests.
-        self._write_lock = threading.Lock()
         self._templates: dict[str, Template] = {}  # parsed template revisions by digest (revisions never change)
         self._templates_lock = threading.Lock()
+        # Writers of this process queue in-process rather than on the database's lock (SQLite's busy
+        # handler sleeps in growing steps, up to 100 ms): the SQLite recorder groups them into shared
+        # transactions (service/group_commit.py); any other recorder takes them one at a time here.
+        self._write_lock = None if hasattr(self.recorder, "_write_group") else threading.Lock()
         self._known: dict[UUID, tuple[int, Any]] = {}  # template and choice aggregates: (version, aggregate)
         self.check_storage()
 
     def save(self, *objs, **kwargs):
+        if self._write_lock is None:
+            return super().save(*objs, **kwargs)
         with self._write_lock:
             return super().save(*objs, **kwargs)
 
@@ -322,25 +328,29 @@ class Ledger(Application):
     def log(self, payload: dict, actor: str | None = None, scope: Scope = EVERYTHING) -> Logged:
         """Validate and record one action (or one fact about a chamber or an enterprise), in an
         organisation the user's ``scope`` may write in (else OutOfScope, nothing stored)."""
-        kind, key, values = load_action(payload, self._payload_template(payload))
+        template = self._payload_template(payload)
+        kind, key, values = load_action(payload, template)
         scope.check_write(values["organisation"])
-        return self._log(kind, key, values, actor or default_actor())
+        return self._log(kind, key, values, actor or default_actor(), template)
 
     def _new_action(self, kind: Kind, key: str, values: dict, actor: str) -> Action:
         common, facts = _split(values)
         return Action.log(kind, id=record_id_for(key), actor=actor, key=key,
                           organisation=values["organisation"], facts=facts, **common)
 
-    def _log(self, kind: Kind, key: str | None, values: dict, actor: str) -> Logged:
+    def _log(self, kind: Kind, key: str | None, values: dict, actor: str, template: Template | None = None) -> Logged:
+        """``template``: the one ``kind`` was validated with (the answer then names it without asking again)."""
+        known = (kind, template) if template is not None and template.kinds_by_key.get(kind.key) is kind else None
         key = key or uuid4().hex
         record_id = record_id_for(key)
         if kind.aggregate == "action":
+            action = self._new_action(kind, key, values, actor)
             try:
-                self.save(self._new_action(kind, key, values, actor))
+                self.save(action)
             except IntegrityError:
                 self._same_or_refuse(record_id, kind, key, values)
                 return Logged(record_id, created=False)
-            return Logged(record_id, created=True)
+            return Logged(record_id, created=True, record=self._describe(record_id, action, action, known))
         for _attempt in range(10):
             if self._exists(record_id):
                 self._same_or_refuse(record_id, kind, key, values)
@@ -353,7 +363,7 @@ class Ledger(Application):
                 self.save(subject, entry)
             except IntegrityError:
                 continue  # the entry exists already, or the subject moved on meanwhile: look again
-            return Logged(record_id, created=True)
+            return Logged(record_id, created=True, record=self._describe(record_id, subject.fact(record_id), subject, known))
         raise ConflictError(record_id, None, None)
 
     def _subject(self, kind: Kind, values: dict, actor: str):
@@ -403,6 +413,15 @@ class Ledger(Application):
 
     def _exists(self, record_id: UUID) -> bool:
         return bool(self.recorder.select_events(record_id, limit=1))
+
+    def _existing(self, record_ids: list[UUID]) -> set[UUID]:
+        """Which of these ids have events: one query per chunk where the recorder can, else one each."""
+        if not hasattr(self.recorder, "existing_originators"):
+            return {rid for rid in record_ids if self._exists(rid)}
+        found: set[UUID] = set()
+        for i in range(0, len(record_ids), LOOKUP_CHUNK):
+            found |= self.recorder.existing_originators(record_ids[i:i + LOOKUP_CHUNK])
+        return found
 
     def _holder(self, record_id: UUID):
         """(record, aggregate to save): an action is its own holder; a fact's holder is its subject."""
@@ -500,7 +519,10 @@ class Ledger(Application):
     def get(self, record_id: UUID, scope: Scope = EVERYTHING) -> dict:
         record, holder = self._holder(record_id)
         scope.check_read(_organisation(record, holder))
-        kind, template = self.kind_of(record, holder)
+        return self._describe(record_id, record, holder)
+
+    def _describe(self, record_id: UUID, record: Any, holder: Any, known: tuple | None = None) -> dict:
+        kind, template = known or self.kind_of(record, holder)
         out = {"id": str(record_id), "version": record_version(record, holder), "kind": kind.key,
                "event": record.kind_event, "retracted": record.retracted,
                "retraction_reason": record.retraction_reason, "logged_by": record.logged_by}
@@ -596,8 +618,12 @@ class Ledger(Application):
                 yield json.dumps(dump_action(rec["kind"], rec["key"], rec["values"]), ensure_ascii=False,
                                  sort_keys=True)
 
-    def import_lines(self, lines: Iterable[str], actor: str | None = None) -> ImportReport:
-        """Validate every line first; store nothing if any is bad; then store, skipping known keys."""
+    def import_lines(self, lines: Iterable[str], actor: str | None = None,
+                     progress: Callable[[int, int], None] | None = None) -> ImportReport:
+        """Validate every line first; store nothing if any is bad; then store, skipping known keys.
+
+        Known keys are looked up in batches, new records saved IMPORT_BATCH to a transaction;
+        ``progress(done, total)`` is told after each batch (total: the valid lines)."""
         actor = actor or default_actor()
         parsed: list[tuple[int, Kind, str, dict]] = []
         errors: list[LineError] = []
@@ -627,10 +653,12 @@ class Ledger(Application):
                 continue
             seen[key] = number
             parsed.append((number, kind, key, values))
+        known: set[UUID] = set()
         if not errors and self.recorder.max_notification_id():
+            known = self._existing([record_id_for(key) for _n, _k, key, _v in parsed])
             for number, kind, key, values in parsed:  # a known key must come with the content it was logged with
                 rid = record_id_for(key)
-                if self._exists(rid):
+                if rid in known:
                     try:
                         self._same_or_refuse(rid, kind, key, values)
                     except KeyReused as e:
@@ -639,6 +667,7 @@ class Ledger(Application):
             raise ImportRefused(errors)
         report = ImportReport(lines=count)
         pending: list[Action] = []
+        total = len(parsed)
 
         def flush() -> None:
             if not pending:
@@ -654,11 +683,13 @@ class Ledger(Application):
                     except IntegrityError:
                         report.already_there += 1
             pending.clear()
+            if progress:
+                progress(report.added + report.already_there, total)
 
         for _number, kind, key, values in parsed:
             rid = record_id_for(key)
             report.ids.append(rid)
-            if self._exists(rid):
+            if rid in known:  # stored before this import began (checked above, with its content)
                 report.already_there += 1
             elif kind.aggregate == "action":
                 pending.append(self._new_action(kind, key, values, actor))
@@ -672,6 +703,8 @@ class Ledger(Application):
                 else:
                     report.already_there += 1
         flush()
+        if progress:
+            progress(total, total)
         return report
 
 

@@ -187,7 +187,7 @@ class Actions(MethodView):
             fail(409, str(e), stored=e.stored, given=e.given)
         except ConflictError as e:
             fail(409, f"请重试 / busy, try again: {e}")
-        body = {**_record(logged.id), "created": logged.created}
+        body = {**(logged.record or _record(logged.id)), "created": logged.created}  # no re-read of a new record
         location = url_for("api.Action", record_id=logged.id)
         return body, (201 if logged.created else 200), {"Location": location}
 

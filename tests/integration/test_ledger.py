@@ -536,3 +536,24 @@ def test_an_import_adds_new_records_and_skips_known_keys(ledger):
     assert (again.lines, again.added, again.already_there) == (5, 1, 4)
     assert again.ids[:4] == report.ids
     assert len(list(ledger.export_lines())) == 5
+
+
+def test_a_new_record_is_answered_as_get_reads_it_back(ledger):
+    """log answers the new record from the aggregate just saved: the same as reading it again."""
+    for kind_key in dict.fromkeys(("job_fair", *KIND_KEYS)):  # actions, and facts of chambers and firms
+        logged = ledger.log(valid_payload(kind_key, key=f"answer-{kind_key}"))
+        assert logged.created and logged.record == ledger.get(logged.id)
+    again = ledger.log(valid_payload("job_fair", key="answer-job_fair"))
+    assert not again.created and again.record is None
+
+
+def test_an_import_reports_progress_and_looks_known_keys_up_in_batches(ledger):
+    ledger.log(valid_payload("job_fair", key="known-0"))
+    lines = [json.dumps(valid_payload("job_fair", key=f"known-{i}"), ensure_ascii=False, default=str)
+             for i in range(2500)]
+    told: list[tuple[int, int]] = []
+    report = ledger.import_lines(lines, progress=lambda done, total: told.append((done, total)))
+    assert (report.added, report.already_there) == (2499, 1)
+    assert told[-1] == (2500, 2500) and all(t == 2500 for _d, t in told)
+    assert [d for d, _t in told] == sorted(d for d, _t in told) and len(told) >= 3
+    assert ledger.recorder.existing_originators([record_id_for("known-7"), uuid4()]) == {record_id_for("known-7")}
