@@ -12,7 +12,7 @@ from projections import templates as template_views
 from projections.chain import chain_checkpoint, link, raw_rows, verify
 from projections.evidence import EvidenceView
 from projections.faults import storage_fault
-from projections.summary import build_summary, difference, figure_index, scope_of
+from projections.summary import build_summary, difference, figure_events, figure_index, scope_of
 from projections.views import Projector, ViewStore, as_of_store
 
 VIEWS_FILE = "views.sqlite"
@@ -356,6 +356,34 @@ class Reports:
     def events(self, positions: list[int]) -> list[dict]:
         marks = ",".join("?" * len(positions))
         return list(self.store.db.query(f"SELECT * FROM events WHERE position IN ({marks})", positions))
+
+    def figure_events(self, year: int, key: str, organisation: str | None = None, as_of: str | int | None = None,
+                      include_children: bool | None = None, page: int = 1, per_page: int = 50) -> dict | None:
+        """One page of the events behind a figure of the summary (in log order, as the summary's
+        ``event_count`` and ``event_digest`` count them); None when the summary has no such figure."""
+        position, moment = self.resolve_position(as_of)
+        organisation = organisation or self.default_organisation() or ""
+        source = self.store if position == self.store.position else as_of_store(self.recorder, position)
+        page, per_page = max(int(page), 1), min(max(int(per_page), 1), 500)
+        got = figure_events(source.db, organisation, year, key, include_children, (page - 1) * per_page, per_page)
+        if got is None:
+            return None
+        total, events = got
+        return {"year": year, "key": key, "organisation": organisation, "as_of": moment, "position": position,
+                "page": page, "per_page": per_page, "total": total, "pages": max(-(-total // per_page), 1),
+                "events": events}
+
+    def figure_event_ids(self, year: int, key: str, **scope: Any) -> list[int] | None:
+        """Every event position behind a figure (exports and tests; pages of 500)."""
+        out, page = [], 1
+        while True:
+            got = self.figure_events(year, key, page=page, per_page=500, **scope)
+            if got is None:
+                return None
+            out += [e["position"] for e in got["events"]]
+            if page >= got["pages"]:
+                return out
+            page += 1
 
 
 def _freeze_ids(value: Any) -> Any:
