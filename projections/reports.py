@@ -12,7 +12,13 @@ from projections import templates as template_views
 from projections.chain import chain_checkpoint, link, raw_rows, verify
 from projections.evidence import EvidenceView
 from projections.faults import storage_fault
-from projections.summary import build_summary, difference, figure_events, figure_index, scope_of
+from projections.summary import (
+    build_summary,
+    difference,
+    figure_events,
+    figure_index,
+    scope_of,
+)
 from projections.views import Projector, ViewStore, as_of_store
 
 VIEWS_FILE = "views.sqlite"

@@ -56,6 +56,8 @@ def payload(i: int, n: int, org: str, year: int) -> dict:
     p["key"] = f"prop-{n}"
     p["organisation"] = org
     p["occurred_on"] = f"{year}{p['occurred_on'][4:]}"
+    if p.get("ends_on"):
+        p["ends_on"] = f"{year}{p['ends_on'][4:]}"
     if "for_year" in p:
         p["for_year"] = year
     return p
