@@ -595,32 +595,30 @@ def values(db, template: Template, orgs: list[str], year: int) -> tuple[list[Val
 # --- reading: the narrative's counts and titles ------------------------------------------------
 
 
-def kind_samples(db, template: Template, orgs: list[str], year: int, section_key: str) -> dict[str, "Sample"]:
-    """Per kind of the section: how many live records of the year it has and the first four titles."""
+def kind_samples(db, template: Template, orgs: list[str], year: int) -> dict[str, dict[str, "Sample"]]:
+    """Per work section, per kind in it: how many live records of the year it has and the first four titles
+    (a record is filed under its own theme when the template has it, else under its kind's section)."""
     work_keys = [s.key for s in template.work_sections]
-    out = {}
     meta = set(template.role_kinds("problems")) | set(template.role_kinds("plans"))
-    for kind in template.kinds:
-        if kind.key in meta:
-            continue
-        n = 0
-        for theme, count in db.execute(
-                f"SELECT theme, SUM(n) FROM record_counts WHERE organisation IN ({_marks(orgs)}) AND year = ? "
-                "AND kind = ? GROUP BY theme", [*orgs, year, kind.key]):
-            if (theme if theme in work_keys else kind.theme) == section_key:
-                n += count
-        if not n:
-            continue
-        own = "?" if kind.theme == section_key else "0"
+    kinds = {k.key: k for k in template.kinds if k.key not in meta}
+    counts: dict[tuple[str, str], int] = {}
+    for kind, theme, n in db.execute(
+            f"SELECT kind, theme, SUM(n) FROM record_counts WHERE organisation IN ({_marks(orgs)}) AND year = ? "
+            "GROUP BY kind, theme", [*orgs, year]):
+        if kind in kinds and n:
+            section = theme if theme in work_keys else kinds[kind].theme
+            counts[(section, kind)] = counts.get((section, kind), 0) + n
+    out: dict[str, dict[str, Sample]] = {}
+    for (section, kind), n in counts.items():
+        own = kinds[kind].theme == section
         titles = []
         for org in orgs:
             titles.extend(db.execute(
                 "SELECT created_position, title FROM records WHERE organisation = ? AND year = ? AND kind = ? AND "
-                f"retracted = 0 AND (theme = ? OR (theme NOT IN ({_marks(work_keys)}) AND {own} = 1)) "
-                "ORDER BY created_position LIMIT 4",
-                [org, year, kind.key, section_key, *work_keys, *([1] if own == "?" else [])]).fetchall())
+                f"retracted = 0 AND (theme = ? OR (? AND COALESCE(theme, '') NOT IN ({_marks(work_keys)}))) "
+                "ORDER BY created_position LIMIT 4", [org, year, kind, section, int(own), *work_keys]).fetchall())
         titles.sort()
-        out[kind.key] = Sample([SimpleNamespace(title=t) for _, t in titles[:4]], n)
+        out.setdefault(section, {})[kind] = Sample([SimpleNamespace(title=t) for _, t in titles[:4]], n)
     return out
 
 

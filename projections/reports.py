@@ -41,7 +41,7 @@ class Reports:
         self.projector = Projector(recorder, self.store, batch=batch)
         self.recorder = recorder
         self.evidence = EvidenceView(self.store, self.catch_up)  # attached files (佐证材料), per record and year
-        self._organisations: tuple[int, list[str]] = (-1, [])
+        self._organisations: tuple[int, dict[str, int], list[str]] = (-1, {}, [])
         self._years: tuple[int, list[int]] = (-1, [])
         self._memo: dict[tuple[str, int, int], dict] = {}  # summaries at positions, parsed, in this process
         self.fault: str | None = None  # the storage fault that stopped the last catch-up, if any
@@ -92,10 +92,21 @@ class Reports:
     def organisations(self) -> list[str]:
         """Organisations in the ledger, most records first (worked out once per log position)."""
         position = self.catch_up()
-        if self._organisations[0] != position:
-            self._organisations = (position, [r["organisation"] for r in self.store.db.query(
-                "SELECT organisation, COUNT(*) n FROM records GROUP BY organisation ORDER BY n DESC")])
-        return self._organisations[1]
+        seen, counts, _ = self._organisations
+        if seen != position:
+            db = self.store.db
+            if 0 <= seen < position:  # only the records made since (a summary after one new event stays flat)
+                counts = dict(counts)
+                for organisation, n in db.execute(
+                        "SELECT r.organisation, COUNT(*) FROM events e JOIN records r ON r.id = e.record_id "
+                        "AND r.created_position = e.position WHERE e.position > ? AND e.position <= ? "
+                        "GROUP BY r.organisation", [seen, position]):
+                    counts[organisation] = counts.get(organisation, 0) + n
+            else:
+                counts = {r[0]: r[1] for r in db.execute(
+                    "SELECT organisation, COUNT(*) n FROM records GROUP BY organisation ORDER BY organisation")}
+            self._organisations = (position, counts, sorted(counts, key=lambda o: -counts[o]))
+        return list(self._organisations[2])
 
     def default_organisation(self) -> str | None:
         orgs = self.organisations()

@@ -457,8 +457,10 @@ def build_summary(db, organisation: str, year: int, position: int, as_of: str | 
         live_count = figure_state.live_count(db, organisations, year, meta_kinds)
         year_rows = []
 
+        by_section = figure_state.kind_samples(db, template, organisations, year)
+
         def samples(key: str) -> dict | None:
-            return figure_state.kind_samples(db, template, organisations, year, key)
+            return by_section.get(key, {})
     else:  # from the rows (the editor's preview, a read-only view file): the oracle the state is tested against
         rows, stock_rows = load_rows(db, organisations, year, template)
         values = all_values(template, rows, stock_rows, year)

@@ -36,10 +36,10 @@ from projections import templates as template_views
 TRACKING_NAME = "views"
 # The secondary indexes of the view tables: dropped while a rebuild refills the tables, then made again
 # (sorting once is much faster than keeping random-keyed indexes up to date row by row).
-INDEXES = (("records", ("organisation", "year")), ("records", ("kind", "occurred_on")),
-           ("events", ("record_id",)), ("events", ("recorded_at",)),
-           # the summary's narrative: per kind the first titles of the year (projections/figure_state.py)
-           ("records", ("organisation", "year", "kind", "retracted", "created_position")))
+# (organisation, year, …) also gives the summary's narrative per kind its first titles of the year in log
+# order (projections/figure_state.py).
+INDEXES = (("records", ("organisation", "year", "kind", "retracted", "created_position")),
+           ("records", ("kind", "occurred_on")), ("events", ("record_id",)), ("events", ("recorded_at",)))
 RECORD_COLUMNS = {
     "id": str, "kind": str, "event": str, "theme": str, "organisation": str, "subject_id": str, "subject": str,
     "occurred_on": str, "ends_on": str, "year": int, "title": str, "notes": str, "key": str, "firms": str,
