@@ -17,10 +17,14 @@ from projections.reports import Reports
 from projections.summary import build_summary, figure_index
 from projections.templates import template_for
 from scripts.demo import demo_payloads
-from service.ledger import Ledger
+from service.bootstrap import Settings, bootstrap
+from service.evidence import attach
+from service.org_units import add_unit
 from service.templates import import_template
+from tests.evidence_files import png
 
-ORGS = ("甲区工商联", "乙区工商联")
+CITY = "某市工商联"
+ORGS = ("甲区工商联", "乙区工商联")  # the two districts of the city
 PAYLOADS = [p for p in demo_payloads() if p["kind"] not in ("target",)]
 COMMON = {"key", "kind", "organisation", "occurred_on", "title", "notes", "firms", "ends_on", "theme", "chamber",
           "for_year", "section"}
@@ -78,16 +82,18 @@ OP = st.one_of(
     st.tuples(st.just("log"), st.integers(0, 10_000), st.sampled_from(ORGS), st.sampled_from((2019, 2020, 2021))),
     st.tuples(st.just("correct"), st.integers(0, 10_000), st.integers(0, 11), st.integers(0, 500), st.booleans()),
     st.tuples(st.just("retract"), st.integers(0, 10_000)),
-    st.tuples(st.just("read"), st.sampled_from(ORGS), st.sampled_from((2020, 2021))),
-    st.tuples(st.just("template"), st.sampled_from(ORGS), st.sampled_from((2020, 2021))),
+    st.tuples(st.just("read"), st.sampled_from((*ORGS, CITY)), st.sampled_from((2020, 2021))),
+    st.tuples(st.just("template"), st.sampled_from((*ORGS, CITY)), st.sampled_from((2020, 2021))),
+    st.tuples(st.just("evidence"), st.integers(0, 10_000)),
 )
 
 
-def compare(reports: Reports, org: str, year: int) -> None:
+def compare(reports: Reports, org: str, year: int, include_children: bool | None = None) -> None:
     db = reports.store.db
     position = reports.catch_up()
-    state = build_summary(db, org, year, position)
-    oracle = build_summary(db, org, year, position, template=template_for(db, org, year))
+    state = build_summary(db, org, year, position, include_children=include_children)
+    oracle = build_summary(db, org, year, position, template=template_for(db, org, year),
+                           include_children=include_children)
     a, b = figure_index(state), figure_index(oracle)
     assert list(a) == list(b)
     for key in a:
@@ -95,7 +101,7 @@ def compare(reports: Reports, org: str, year: int) -> None:
     assert json.dumps(state, ensure_ascii=False, sort_keys=True) == json.dumps(oracle, ensure_ascii=False,
                                                                                 sort_keys=True)
     for key, f in figure_index(state).items():
-        ids = reports.figure_event_ids(year, key, organisation=org)
+        ids = reports.figure_event_ids(year, key, organisation=org, include_children=include_children)
         assert ids is not None, key
         assert (len(ids), event_digest(ids)) == (f["event_count"], f["event_digest"]), key
 
@@ -105,10 +111,13 @@ def compare(reports: Reports, org: str, year: int) -> None:
 @given(ops=st.lists(OP, min_size=1, max_size=40), start=st.lists(st.integers(0, 10_000), min_size=3, max_size=12))
 def test_kept_figures_equal_the_recomputation_from_the_rows(ops, start, sqlite_only):
     with tempfile.TemporaryDirectory() as folder:
-        ledger = Ledger({"TAIZHANG_DATA": folder})
-        reports = Reports(ledger.recorder, Path(folder), owner=ledger)
+        services = bootstrap(Settings(data=Path(folder)))
+        ledger, reports = services.ledger, services.reports
         logged: list[tuple] = []  # (record id, payload)
         revisions = 0
+        add_unit(ledger, CITY, "city", "4201", None, actor="t")
+        for code, org in zip(("420101", "420102"), ORGS):
+            add_unit(ledger, org, "district", code, "4201", actor="t")
         try:
             for n, i in enumerate(start):
                 p = payload(i, n, ORGS[n % 2], 2020)
@@ -134,13 +143,22 @@ def test_kept_figures_equal_the_recomputation_from_the_rows(ops, start, sqlite_o
                         pass
                 elif op[0] == "read":
                     reports.summary(op[2], op[1])
+                elif op[0] == "evidence":  # an event in the record's history: its figures' event sets grow
+                    rid, _ = logged[op[1] % len(logged)]
+                    try:
+                        attach(services, rid, png(), f"证明{n}.png", actor="t")
+                        event("evidence attached")
+                    except Exception:
+                        event("evidence refused")
                 else:
                     revisions += 1
                     import_template(ledger, variant(revisions), actor="t", reason="修订", organisation=op[1],
                                     years=[op[2]])
-            for org in ORGS:
-                for year in (2020, 2021):
+            for year in (2020, 2021):
+                for org in ORGS:
                     compare(reports, org, year)
+                compare(reports, CITY, year)  # the roll-up, with each district's part
+                compare(reports, CITY, year, include_children=False)
         finally:
             reports.store.db.close()
             ledger.close()
