@@ -59,14 +59,17 @@ def create_tables(db) -> None:
         ex("CREATE TABLE figure_scopes (digest TEXT, organisation TEXT, year INTEGER, position INTEGER, "
            "PRIMARY KEY (digest, organisation, year))")
     if "figure_contrib" not in names:
-        ex("CREATE TABLE figure_contrib (digest TEXT, organisation TEXT, year INTEGER, slot TEXT, record_id TEXT, "
-           "value TEXT, approx_value REAL, approx TEXT, ord TEXT, subject TEXT, exp INTEGER, "
-           "PRIMARY KEY (digest, organisation, year, slot, record_id)) WITHOUT ROWID")
+        # keyed by the record's created position, not its id: a new record appends to its slot's rows
+        ex("CREATE TABLE figure_contrib (digest TEXT, organisation TEXT, year INTEGER, slot TEXT, pos INTEGER, "
+           "record_id TEXT, value TEXT, approx_value REAL, approx TEXT, ord TEXT, subject TEXT, exp INTEGER, "
+           "PRIMARY KEY (digest, organisation, year, slot, pos)) WITHOUT ROWID")
         # a sum is written with as many decimals as its most precise part (Decimal's rule): the smallest exponent
-        ex("CREATE INDEX idx_figure_contrib_exp ON figure_contrib (digest, organisation, year, slot, exp)")
+        ex("CREATE INDEX idx_figure_contrib_exp ON figure_contrib (digest, organisation, year, slot, exp) "
+           "WHERE exp < 0")
         ex("CREATE INDEX idx_figure_contrib_approx ON figure_contrib "
-           "(digest, organisation, year, slot, approx_value DESC, ord)")
-        ex("CREATE INDEX idx_figure_contrib_subject ON figure_contrib (digest, organisation, year, slot, subject, ord)")
+           "(digest, organisation, year, slot, approx_value DESC, ord) WHERE approx_value IS NOT NULL")
+        ex("CREATE INDEX idx_figure_contrib_subject ON figure_contrib (digest, organisation, year, slot, subject, ord) "
+           "WHERE subject IS NOT NULL")
     if "figure_items" not in names:
         ex("CREATE TABLE figure_items (digest TEXT, organisation TEXT, year INTEGER, slot TEXT, item TEXT, "
            "refs INTEGER, record_id TEXT, value TEXT, approx_value REAL, approx TEXT, ord TEXT, ev_n INTEGER, "
@@ -155,7 +158,7 @@ def contribution(slot: Slot, year: int, row: Row) -> Part | None:
             return None
         subject = row.subject_id or row.id
         if figure.agg == "stock_count":
-            return Part(Decimal(1), items=(subject,), subject=subject, ord=order)
+            return Part(Decimal(1), items=(subject,), ord=order)
         if figure.measure not in row.facts:
             return None
         m = row.facts[figure.measure]
@@ -237,17 +240,17 @@ def _neg(ev: tuple[int, int]) -> tuple[int, int]:
     return -ev[0], -ev[1]
 
 
-def _apply(db, totals: _Totals, key: tuple, slot: Slot, record_id: str, part: Part, ev: tuple[int, int],
-           sign: int, events_of) -> None:
+def _apply(db, totals: _Totals, key: tuple, slot: Slot, record_id: str, pos: int, part: Part,
+           ev: tuple[int, int], sign: int, events_of) -> None:
     """Add (sign 1) or take away (sign -1) one record's part of one slot of one state."""
     agg = slot.figure.agg
     if sign > 0:
         approx_value, approx = (float(part.approx[0]), part.approx[1]) if part.approx else (None, None)
-        db.conn.execute("INSERT OR REPLACE INTO figure_contrib VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        [*key, record_id, str(part.value), approx_value, approx, part.ord, part.subject,
+        db.conn.execute("INSERT OR REPLACE INTO figure_contrib VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        [*key, pos, record_id, str(part.value), approx_value, approx, part.ord, part.subject,
                          _exp(part.value)])
     else:
-        db.conn.execute(f"DELETE FROM figure_contrib WHERE {SCOPE} AND record_id = ?", [*key, record_id])
+        db.conn.execute(f"DELETE FROM figure_contrib WHERE {SCOPE} AND pos = ?", [*key, pos])
     if agg == "stock_sum":
         _restock(db, totals, key, part.subject, events_of)
         return
@@ -381,9 +384,9 @@ def after(db, state: dict | None, new_rows: dict[str, dict], events: list[tuple]
                         if oc is None and nc is None:
                             continue
                         if oc is not None:
-                            _apply(db, totals, key, slot, rid, oc, ev_old, -1, events_of)
+                            _apply(db, totals, key, slot, rid, old_live.created_position, oc, ev_old, -1, events_of)
                         if nc is not None:
-                            _apply(db, totals, key, slot, rid, nc, ev_new, 1, events_of)
+                            _apply(db, totals, key, slot, rid, new_live.created_position, nc, ev_new, 1, events_of)
     db.conn.execute("DELETE FROM record_counts WHERE n = 0")
     totals.write()
 
@@ -460,7 +463,8 @@ def _populate(db, template: Template, org: str, year: int) -> None:
             key = (digest, org, year, slot.key)
             ev = _ev(positions[r.id])
             approx_value, approx = (float(part.approx[0]), part.approx[1]) if part.approx else (None, None)
-            contrib.append((*key, r.id, str(part.value), approx_value, approx, part.ord, part.subject, _exp(part.value)))
+            contrib.append((*key, r.created_position, r.id, str(part.value), approx_value, approx, part.ord,
+                            part.subject, _exp(part.value)))
             t = totals.setdefault(key, [Decimal(0), 0, 0, 0])
             agg = slot.figure.agg
             if agg == "stock_sum":
@@ -491,7 +495,7 @@ def _populate(db, template: Template, org: str, year: int) -> None:
             t[2] += ev[0]
             t[3] = (t[3] + ev[1]) % provenance.MODULUS
     conn = db.conn
-    conn.executemany("INSERT OR REPLACE INTO figure_contrib VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", contrib)
+    conn.executemany("INSERT OR REPLACE INTO figure_contrib VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", contrib)
     conn.executemany("INSERT OR REPLACE INTO figure_items (digest, organisation, year, slot, item, refs) "
                      "VALUES (?, ?, ?, ?, ?, ?)", [(*k, n) for k, n in items.items()])
     conn.executemany("INSERT OR REPLACE INTO figure_items VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", stock_items)
@@ -534,7 +538,7 @@ def _total(db, digest: str, orgs: list[str], year: int, slot: Slot) -> Value:
     if agg == "stock_sum":
         out = int(value)
     elif agg == "sum":
-        exp = min([0] + [db.execute(f"SELECT MIN(exp) FROM figure_contrib WHERE {SCOPE}",
+        exp = min([0] + [db.execute(f"SELECT MIN(exp) FROM figure_contrib WHERE {SCOPE} AND exp < 0",
                                     [digest, org, year, slot.key]).fetchone()[0] or 0 for org in orgs])
         out = _int_or_decimal(value.quantize(Decimal(1).scaleb(exp)), figure.unit)
     else:
