@@ -146,6 +146,22 @@ def test_figure_page_lists_its_events(demo, as_auditor, text):
         assert e["recorded_at"] in body
 
 
+def test_figure_page_pages_its_events(demo, as_auditor, monkeypatch):
+    import api.reports_pages
+
+    monkeypatch.setattr(api.reports_pages, "FIGURE_EVENTS_PAGE", 3)
+    figure = figure_index(services_of(demo).reports.summary(YEAR))["business.job_fairs_online"]  # 7 fairs
+    ids = services_of(demo).reports.figure_event_ids(YEAR, figure["key"])
+    assert len(ids) == figure["event_count"] > 6
+    seen = []
+    for n in (1, 2, 3):
+        body = page(as_auditor, f"/summary/2020/figures/{figure['key']}", page=str(n))
+        seen += [int(p) for p in re.findall(r'<tr class="event" data-position="(\d+)"', body)]
+        assert f"({figure['event_count']})" in body  # the heading counts them all
+        assert ('rel="next"' in body) == (n * 3 < len(ids))
+    assert seen == ids[:9]  # in log order, a page at a time
+
+
 def test_unknown_figure_is_404(demo, as_staff):
     assert as_staff.get("/summary/2020/figures/no.such.figure").status_code == 404
 
