@@ -203,11 +203,25 @@ def contribution(slot: Slot, year: int, row: Row) -> Part | None:
 
 
 class _Totals:
-    """figure_totals rows touched in one batch, written back once."""
+    """What one batch changes, written back once: figure_totals rows, the contrib rows of every slot but
+    stock_sum's (which reads its own back at once), and the reference counts of distinct items."""
 
     def __init__(self, db):
         self.db = db
         self.rows: dict[tuple, list] = {}
+        self.contrib: dict[tuple, tuple | None] = {}  # (state, slot, pos) -> the row, or None: deleted
+        self.refs: dict[tuple, int] = {}
+
+    def ref(self, key: tuple, item: str, sign: int) -> int:
+        """Count one more (or one less) reference to ``item``: 1 when it appears, -1 when it goes, else 0."""
+        k = (*key, item)
+        before = self.refs.get(k)
+        if before is None:
+            got = self.db.execute(f"SELECT refs FROM figure_items WHERE {SCOPE} AND item = ?", k).fetchone()
+            before = got[0] if got else 0
+        after = before + sign
+        self.refs[k] = after
+        return 1 if before <= 0 < after else -1 if after <= 0 < before else 0
 
     def get(self, key: tuple) -> list:
         row = self.rows.get(key)
@@ -225,6 +239,19 @@ class _Totals:
         row[3] = (row[3] + ev[1]) % provenance.MODULUS
 
     def write(self) -> None:
+        conn = self.db.conn
+        gone = [k for k, row in self.contrib.items() if row is None]
+        if gone:
+            conn.executemany(f"DELETE FROM figure_contrib WHERE {SCOPE} AND pos = ?", gone)
+        rows = [row for row in self.contrib.values() if row is not None]
+        if rows:
+            conn.executemany("INSERT OR REPLACE INTO figure_contrib VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        if self.refs:
+            conn.executemany(f"DELETE FROM figure_items WHERE {SCOPE} AND item = ?",
+                             [k for k, n in self.refs.items() if n <= 0])
+            conn.executemany("INSERT OR REPLACE INTO figure_items (digest, organisation, year, slot, item, refs) "
+                             "VALUES (?, ?, ?, ?, ?, ?)", [(*k, n) for k, n in self.refs.items() if n > 0])
+        self.contrib, self.refs = {}, {}
         if self.rows:
             self.db.conn.executemany(
                 "INSERT OR REPLACE INTO figure_totals VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -244,28 +271,20 @@ def _apply(db, totals: _Totals, key: tuple, slot: Slot, record_id: str, pos: int
            ev: tuple[int, int], sign: int, events_of) -> None:
     """Add (sign 1) or take away (sign -1) one record's part of one slot of one state."""
     agg = slot.figure.agg
+    row = None
     if sign > 0:
         approx_value, approx = (float(part.approx[0]), part.approx[1]) if part.approx else (None, None)
-        db.conn.execute("INSERT OR REPLACE INTO figure_contrib VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        [*key, pos, record_id, str(part.value), approx_value, approx, part.ord, part.subject,
-                         _exp(part.value)])
-    else:
-        db.conn.execute(f"DELETE FROM figure_contrib WHERE {SCOPE} AND pos = ?", [*key, pos])
-    if agg == "stock_sum":
+        row = (*key, pos, record_id, str(part.value), approx_value, approx, part.ord, part.subject, _exp(part.value))
+    if agg == "stock_sum":  # written at once: finding the subject's latest record reads it back
+        if row is not None:
+            db.conn.execute("INSERT OR REPLACE INTO figure_contrib VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", row)
+        else:
+            db.conn.execute(f"DELETE FROM figure_contrib WHERE {SCOPE} AND pos = ?", [*key, pos])
         _restock(db, totals, key, part.subject, events_of)
         return
+    totals.contrib[(*key, pos)] = row
     if agg in ("distinct_firms", "distinct_values", "stock_count"):
-        changed = 0
-        for item in part.items:
-            got = db.execute(f"SELECT refs FROM figure_items WHERE {SCOPE} AND item = ?", [*key, item]).fetchone()
-            refs = (got[0] if got else 0) + sign
-            if refs <= 0:
-                db.conn.execute(f"DELETE FROM figure_items WHERE {SCOPE} AND item = ?", [*key, item])
-                changed -= 1 if got else 0
-            else:
-                db.conn.execute("INSERT OR REPLACE INTO figure_items (digest, organisation, year, slot, item, refs) "
-                                "VALUES (?, ?, ?, ?, ?, ?)", [*key, item, refs])
-                changed += 1 if not got else 0
+        changed = sum(totals.ref(key, item, sign) for item in part.items)
         totals.add(key, Decimal(changed), sign, ev if sign > 0 else _neg(ev))
         return
     totals.add(key, part.value * sign, sign, ev if sign > 0 else _neg(ev))
