@@ -95,7 +95,7 @@ class Reports:
         seen, counts, _ = self._organisations
         if seen != position:
             db = self.store.db
-            if 0 <= seen < position:  # only the records made since (a summary after one new event stays flat)
+            if 0 <= seen < position <= seen + 5000:  # only the records made since: a summary after an event stays flat
                 counts = dict(counts)
                 for organisation, n in db.execute(
                         "SELECT r.organisation, COUNT(*) FROM events e JOIN records r ON r.id = e.record_id "
