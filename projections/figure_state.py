@@ -443,6 +443,8 @@ def ensure(db, template: Template, organisations: list[str], year: int) -> None:
                          "WHERE organisation = ? AND year = ? AND retracted = 0 GROUP BY kind, theme", [org, y])
             conn.execute("INSERT INTO count_scopes VALUES (?, ?)", [org, y])
         position = (conn.execute("SELECT MAX(position) FROM tracking").fetchone()[0]) or 0
+        if need:
+            _prune(db)
         for org in need:
             if conn.execute("SELECT 1 FROM figure_scopes WHERE digest = ? AND organisation = ? AND year = ?",
                             [digest, org, year]).fetchone():
@@ -454,6 +456,21 @@ def ensure(db, template: Template, organisations: list[str], year: int) -> None:
         if conn.in_transaction:
             conn.execute("ROLLBACK")
         raise
+
+
+def _prune(db) -> None:
+    """Drop the states of superseded template revisions: no summary at the head reads them again (an as-of
+    summary folds its own store), and the fold would keep moving them for nothing."""
+    from domain.template import DEFAULT_NAME, default_template
+
+    latest = {name: digest for name, digest in db.execute(
+        "SELECT name, digest FROM templates t WHERE version = (SELECT MAX(version) FROM templates u "
+        "WHERE u.name = t.name)")}
+    live = set(latest.values()) | ({default_template().digest} if DEFAULT_NAME not in latest else set())
+    for (digest,) in db.execute("SELECT DISTINCT digest FROM figure_scopes").fetchall():
+        if digest not in live:
+            for table in ("figure_scopes", "figure_contrib", "figure_items", "figure_totals"):
+                db.conn.execute(f"DELETE FROM {table} WHERE digest = ?", [digest])
 
 
 def _populate(db, template: Template, org: str, year: int) -> None:

@@ -162,3 +162,24 @@ def test_kept_figures_equal_the_recomputation_from_the_rows(ops, start, sqlite_o
         finally:
             reports.store.db.close()
             ledger.close()
+
+
+def test_a_revised_templates_old_state_is_dropped_and_its_new_one_kept(tmp_path, sqlite_only):
+    services = bootstrap(Settings(data=tmp_path))
+    ledger, reports = services.ledger, services.reports
+    try:
+        for n in range(6):
+            ledger.log(payload(n, n, ORGS[0], 2020), actor="t")
+        reports.summary(2020, ORGS[0])
+        import_template(ledger, variant(1), actor="t", reason="选用", organisation=ORGS[0], years=[2020])
+        first = reports.summary(2020, ORGS[0])["template"]["digest"]
+        import_template(ledger, variant(2), actor="t", reason="修订")
+        second = reports.summary(2020, ORGS[0])["template"]["digest"]
+        assert first != second
+        kept = {r[0] for r in reports.store.db.execute("SELECT digest FROM figure_scopes")}
+        assert first not in kept and second in kept  # the built-in one stays: it is still a template in use
+        assert default_template().digest in kept
+        compare(reports, ORGS[0], 2020)
+    finally:
+        reports.store.db.close()
+        ledger.close()
