@@ -13,7 +13,9 @@ the fold (projections/views.py) keeps, in the same transaction as its tracking p
                   subject's latest record (the one that counts) with its value and events.
   figure_totals   per (state, slot): value, records, and the count and multiset hash of the events behind
                   it (projections/provenance.py: the digest is additive, so it is kept by deltas too).
-  record_counts   live records per (organisation, year, kind, theme): the narrative's counts.
+  record_counts   live records per (organisation, year, kind, theme): the narrative's counts and the targets'
+                  actuals, kept for the (organisation, year)s in count_scopes (made on demand like a state).
+A new state drops those of superseded template revisions (``_prune``); a rebuild starts with none.
 
 A slot is a figure key, or ``key@prev`` for the year before (what a ``change`` figure compares with).
 A correction or retraction subtracts the record's old contribution and adds the new; an event that
