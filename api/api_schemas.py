@@ -282,8 +282,10 @@ class FigureSchema(Plain):
     approx = fields.String(allow_none=True, metadata={"description": "余, 多, 近, 约, 以上 or 左右 when approximate"})
     text = fields.String(metadata={"description": "the value written the Chinese way, with its unit"})
     phrase = fields.String()
-    event_ids = fields.List(fields.Integer(), required=True,
-                            metadata={"description": "positions of the events behind the figure"})
+    event_count = fields.Integer(required=True, metadata={
+        "description": "how many events are behind the figure (listed by /api/summary/{year}/figures/{key}/events)"})
+    event_digest = fields.String(required=True, metadata={
+        "description": "SHA-256 (hex) of the multiset hash of the events' positions (docs/figures.md)"})
     adjusted = fields.Boolean(metadata={"description": "true when the figure changed after its year was sealed"})
     sealed = fields.Nested(SealedValueSchema, metadata={"description": "the figure as sealed at the year's close"})
     parts = fields.List(fields.Dict(), metadata={
@@ -346,6 +348,43 @@ class SummaryArgsSchema(Plain):
     as_of = _moment_field("an event position (integer) or an ISO moment")
     include_children = fields.Boolean(metadata={
         "description": "a unit with every unit below it (the default above 区县), or false: its own work"})
+
+
+class FigureEventsArgsSchema(SummaryArgsSchema):
+    page = fields.Integer(load_default=1, validate=validate.Range(1, 10**6), metadata={"minimum": 1, "maximum": 10**6})
+    per_page = fields.Integer(load_default=50, validate=validate.Range(1, 500),
+                              metadata={"minimum": 1, "maximum": 500, "description": "default 50, at most 500"})
+
+
+class FigureEventSchema(Plain):
+    class Meta:
+        ordered = True
+
+    position = fields.Integer(required=True, metadata={"description": "the event's position in the log"})
+    record_id = fields.String(required=True, metadata={"description": "the record it belongs to"})
+    event = fields.String(required=True)
+    kind = fields.String(allow_none=True)
+    recorded_at = fields.String(allow_none=True, metadata={"format": "date-time"})
+    actor = fields.String(allow_none=True)
+    reason = fields.String(allow_none=True)
+    occurred_on = fields.String(allow_none=True)
+
+
+class FigureEventsSchema(Plain):
+    class Meta:
+        ordered = True
+
+    year = fields.Integer(required=True)
+    key = fields.String(required=True)
+    organisation = fields.String(required=True)
+    as_of = fields.String(allow_none=True)
+    position = fields.Integer(required=True, metadata={"description": "the last event the summary includes"})
+    page = fields.Integer(required=True)
+    per_page = fields.Integer(required=True)
+    pages = fields.Integer(required=True)
+    total = fields.Integer(required=True, metadata={"description": "the figure's event_count"})
+    events = fields.List(fields.Nested(FigureEventSchema), required=True,
+                         metadata={"description": "this page of the figure's events, in log order"})
 
 
 class DiffArgsSchema(Plain):

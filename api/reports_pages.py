@@ -26,6 +26,7 @@ from service import audit as audit_cases
 
 bp = Blueprint("reports", __name__)
 
+FIGURE_EVENTS_PAGE = 100  # events per page of a figure's page
 DOWNLOAD_FORMATS = ("docx", "pdf", "xlsx", "csv", "md")
 MONTHS = tuple(range(1, 13))
 _MOMENT_PREFIX = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
@@ -284,13 +285,23 @@ def figure_page(year: int, key: str):
     figure = figure_index(summary).get(key)
     if figure is None:
         return error_page(404, _('The %(year)s summary has no figure "%(key)s".', year=year, key=key))
-    ids = list(figure.get("event_ids") or [])
-    events = sorted(services().reports.events(ids), key=lambda e: e["position"]) if ids else []
+    # the figure's events, a page at a time (the summary carries only their count and digest)
+    page = request.args.get("page", type=int) or 1
+    listed = services().reports.figure_events(year, key, summary.get("organisation") or None,
+                                              summary["position"] if as_of else None, page=max(page, 1),
+                                              per_page=FIGURE_EVENTS_PAGE)
+    listed = listed or {"events": [], "total": 0, "page": 1, "pages": 1}
+    events = listed["events"]
     section = next((b.title for b in blocks(summary, as_of) if any(f.get("key") == key for f in b.figures)), None)
     evidence = services().reports.evidence.counts(e["record_id"] for e in events)  # 佐证材料 per record
+
+    def page_url(n: int) -> str:
+        return url_for("reports.figure_page", year=year, key=key, page=n, **({"as_of": as_of} if as_of else {}))
+
     return render_template("reports/figure.html", summary=summary, year=year, as_of=as_of, figure=figure,
                            section=section, events=events, record_url=record_url, kind_name=kind_name,
-                           evidence=evidence)
+                           evidence=evidence, total=listed["total"], page=listed["page"], pages=listed["pages"],
+                           page_url=page_url)
 
 
 @bp.get("/summary/<int:year>/download.<fmt>")

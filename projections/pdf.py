@@ -29,7 +29,7 @@ from reportlab.pdfgen import canvas
 
 from projections.render import (
     _as_of_line,
-    _event_ids,
+    _event_count,
     _paragraphs,
     _sections,
     _target_amount,
@@ -214,7 +214,7 @@ def blocks(summary: dict) -> list[Block]:
         out.append(Block("附：数据来源", "h1", indent=0))
     for f in figures:
         out.append(Block(f"{f.get('label') or f.get('key') or ''}：{f.get('text') or ''}"
-                         f"（来源事件 {len(_event_ids(f))} 个）", indent=0))
+                         f"（来源事件 {_event_count(f)} 个）", indent=0))
     if targets:
         out.append(Block("目标完成情况", "h2", indent=0))
         for t in targets:

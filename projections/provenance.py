@@ -3,7 +3,7 @@
 Every export (json, xlsx, docx) carries a ``provenance`` block: the log position the summary was made
 at, the checkpoint it was made under (the signed C2SP note when the server has the signing key, else
 the chain head), and per figure its value, the count of the events behind it and a digest of their
-positions (SHA-256 over the sorted positions, one a line). ``taizhang verify-summary FILE`` reads the
+positions (``event_digest``: a multiset hash, the summary's own ``event_digest``). ``taizhang verify-summary FILE`` reads the
 block and the figures the file shows, recomputes the summary at that position from the ledger, and
 reports every figure that differs (in the file, or in the ledger since) — see ``check``.
 """
@@ -12,9 +12,10 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+from functools import lru_cache
 from typing import Any
 
-FORMAT = "taizhang-provenance/1"
+FORMAT = "taizhang-provenance/2"  # /2: the digest is the multiset hash below (/1 hashed the sorted list)
 XLSX_SHEET = "来源"
 
 
@@ -30,8 +31,37 @@ def _figures(summary: dict) -> list[dict]:
     return out
 
 
+# The digest of a figure's events is a multiset hash: each position maps to 2048 bits (SHAKE-256 of its
+# decimal text), the terms are added modulo 2**2048 and the sum is hashed (SHA-256). Adding is order-free
+# and can be undone, so the figure state (projections/figure_state.py) keeps each figure's sum by deltas as
+# events arrive, and a figure over others (a change, a share, a roll-up) sums its parts' sums.
+MODULUS = 1 << 2048
+
+
+@lru_cache(maxsize=1 << 16)
+def event_term(position: int) -> int:
+    return int.from_bytes(hashlib.shake_256(str(int(position)).encode()).digest(256), "big")
+
+
+def event_sum(ids: Any) -> int:
+    return sum(event_term(int(i)) for i in ids or []) % MODULUS
+
+
+def digest_of_sum(total: int) -> str:
+    return hashlib.sha256((total % MODULUS).to_bytes(256, "big")).hexdigest()
+
+
 def event_digest(ids: Any) -> str:
-    return hashlib.sha256("\n".join(str(p) for p in sorted(int(i) for i in ids or [])).encode()).hexdigest()
+    """The digest of a multiset of event positions (what a figure's ``event_digest`` is)."""
+    return digest_of_sum(event_sum(ids))
+
+
+def figure_events(f: dict) -> tuple[int, str]:
+    """(count, digest) of a figure's events: as the summary carries them, or from listed ``event_ids``."""
+    if "event_count" in f:
+        return int(f.get("event_count") or 0), f.get("event_digest") or event_digest([])
+    ids = f.get("event_ids") or []
+    return len(ids), event_digest(ids)
 
 
 def describe(summary: dict, checkpoint: Any) -> dict:
@@ -39,7 +69,7 @@ def describe(summary: dict, checkpoint: Any) -> dict:
     return {"format": FORMAT, "organisation": summary.get("organisation"), "year": summary.get("year"),
             "position": summary.get("position"), "checkpoint": checkpoint,
             "figures": [{"key": f.get("key"), "value": _plain(f.get("value")), "text": f.get("text"),
-                         "count": len(f.get("event_ids") or []), "digest": event_digest(f.get("event_ids"))}
+                         "count": figure_events(f)[0], "digest": figure_events(f)[1]}
                         for f in _figures(summary)]}
 
 
@@ -92,8 +122,7 @@ def check(block: dict, shown: dict[str, Any], fresh: dict) -> list[str]:
         if current is None:
             problems.append(f"figure {key}: not in the ledger's summary at position {block.get('position')}")
             continue
-        if (len(current.get("event_ids") or []), event_digest(current.get("event_ids"))) != \
-                (made["count"], made["digest"]):
+        if figure_events(current) != (made["count"], made["digest"]):
             problems.append(f"figure {key}: its events differ from the ledger's (the ledger or the file was changed)")
         if _plain(current.get("value")) != made["value"]:
             problems.append(f"figure {key}: {made['value']} in the file's provenance, {current.get('value')} in "

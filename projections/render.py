@@ -14,7 +14,7 @@ The summary dict::
      "targets": [...],   # targets set for this year, with actuals
      "seal": None or {...}}
 
-A figure is ``{"key", "label", "value", "unit", "approx", "text", "event_ids"}`` where ``value`` is a
+A figure is ``{"key", "label", "value", "unit", "approx", "text", "event_count", "event_digest"}`` where ``value`` is a
 string (an integer, or a Decimal in yuan for money). A target is ``{"target_kind", "label",
 "quantity", "unit", "actual", "text"}``. Optional keys may be missing.
 
@@ -43,6 +43,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
 from projections.cells import csv_cell, md_text, xlsx_text_cells, xml_text
+from projections.provenance import figure_events
 
 __all__ = [
     "all_figures",
@@ -64,8 +65,8 @@ __all__ = [
 # ---------------------------------------------------------------------------------------------
 # Reading the summary dict
 
-FIGURE_COLUMNS = ("key", "label", "value", "unit", "approx", "text", "event_count", "event_ids")
-FIGURE_HEADERS_ZH = ("key", "指标", "数值", "单位", "约数", "文字", "来源事件数", "来源事件")
+FIGURE_COLUMNS = ("key", "label", "value", "unit", "approx", "text", "event_count", "event_digest")
+FIGURE_HEADERS_ZH = ("key", "指标", "数值", "单位", "约数", "文字", "来源事件数", "来源事件摘要")
 
 
 def _title(summary: dict) -> str:
@@ -99,9 +100,13 @@ def _paragraphs(text: Any) -> list[str]:
     return [line.strip() for line in str(text).splitlines() if line.strip()]
 
 
-def _event_ids(figure: dict) -> list:
-    ids = figure.get("event_ids")
-    return list(ids) if ids else []
+def _events(figure: dict) -> tuple[int, str]:
+    """(count, digest) of the events behind a figure (they are listed on demand: the figure's events page)."""
+    return figure_events(figure)
+
+
+def _event_count(figure: dict) -> int:
+    return _events(figure)[0]
 
 
 def all_figures(summary: dict) -> list[dict]:
@@ -162,7 +167,7 @@ def _target_amount(amount: Any, unit: Any) -> str:
 
 
 def _figure_row(figure: dict) -> dict:
-    ids = _event_ids(figure)
+    count, digest = _events(figure)
     return {
         "key": figure.get("key") or "",
         "label": figure.get("label") or "",
@@ -170,8 +175,8 @@ def _figure_row(figure: dict) -> dict:
         "unit": figure.get("unit") or "",
         "approx": figure.get("approx") if figure.get("approx") is not None else "",
         "text": figure.get("text") or "",
-        "event_count": len(ids),
-        "event_ids": ids,
+        "event_count": count,
+        "event_digest": digest,
     }
 
 
@@ -222,7 +227,7 @@ def to_markdown(summary: dict) -> str:
     figures = all_figures(summary)
     if figures:
         lines += ["## 附：数据来源", ""]
-        rows = [(f.get("label") or f.get("key") or "", f.get("text") or "", len(_event_ids(f))) for f in figures]
+        rows = [(f.get("label") or f.get("key") or "", f.get("text") or "", _event_count(f)) for f in figures]
         lines += _md_table(("指标", "数值", "来源事件数"), rows) + [""]
 
     targets = [t for t in (summary.get("targets") or []) if isinstance(t, dict)]
@@ -446,7 +451,7 @@ def to_docx(summary: dict) -> bytes:
     if figures or targets:
         _add_text(doc, "附：数据来源", FONT_H1, SIZE_BODY, indent=False, outline=1)
     if figures:
-        rows = [(f.get("label") or f.get("key") or "", f.get("text") or "", len(_event_ids(f))) for f in figures]
+        rows = [(f.get("label") or f.get("key") or "", f.get("text") or "", _event_count(f)) for f in figures]
         _docx_table(doc, ("指标", "数值", "来源事件数"), rows)
     if targets:
         _add_text(doc, "目标完成情况", FONT_H2, SIZE_BODY, indent=False)
@@ -499,7 +504,7 @@ def to_xlsx(summary: dict) -> bytes:
         r = _figure_row(figure)
         rows.append([
             r["key"], r["label"], _number(r["value"]), r["unit"], r["approx"], r["text"],
-            r["event_count"], " ".join(str(i) for i in r["event_ids"]),
+            r["event_count"], r["event_digest"],
         ])
     _xlsx_sheet(ws, FIGURE_HEADERS_ZH, rows, (32, 24, 18, 8, 8, 24, 12, 40))
     for (value_cell,) in ws.iter_rows(min_row=2, min_col=3, max_col=3):
@@ -530,7 +535,8 @@ def to_xlsx(summary: dict) -> bytes:
 
 
 def to_csv(summary: dict) -> str:
-    """The figures, one row each; value as written in the summary (exact), event_ids space-separated."""
+    """The figures, one row each; value as written in the summary (exact), with the count
+    and digest of its events."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(FIGURE_COLUMNS)
@@ -538,7 +544,7 @@ def to_csv(summary: dict) -> str:
         r = _figure_row(figure)
         writer.writerow([csv_cell(c) for c in [
             r["key"], r["label"], "" if r["value"] is None else str(r["value"]), r["unit"], r["approx"],
-            r["text"], r["event_count"], " ".join(str(i) for i in r["event_ids"]),
+            r["text"], r["event_count"], r["event_digest"],
         ]])
     return buffer.getvalue()
 

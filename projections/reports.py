@@ -12,7 +12,13 @@ from projections import templates as template_views
 from projections.chain import chain_checkpoint, link, raw_rows, verify
 from projections.evidence import EvidenceView
 from projections.faults import storage_fault
-from projections.summary import build_summary, difference, figure_index, scope_of
+from projections.summary import (
+    build_summary,
+    difference,
+    figure_events,
+    figure_index,
+    scope_of,
+)
 from projections.views import Projector, ViewStore, as_of_store
 
 VIEWS_FILE = "views.sqlite"
@@ -35,7 +41,7 @@ class Reports:
         self.projector = Projector(recorder, self.store, batch=batch)
         self.recorder = recorder
         self.evidence = EvidenceView(self.store, self.catch_up)  # attached files (佐证材料), per record and year
-        self._organisations: tuple[int, list[str]] = (-1, [])
+        self._organisations: tuple[int, dict[str, int], list[str]] = (-1, {}, [])
         self._years: tuple[int, list[int]] = (-1, [])
         self._memo: dict[tuple[str, int, int], dict] = {}  # summaries at positions, parsed, in this process
         self.fault: str | None = None  # the storage fault that stopped the last catch-up, if any
@@ -87,10 +93,21 @@ class Reports:
     def organisations(self) -> list[str]:
         """Organisations in the ledger, most records first (worked out once per log position)."""
         position = self.catch_up()
-        if self._organisations[0] != position:
-            self._organisations = (position, [r["organisation"] for r in self.store.db.query(
-                "SELECT organisation, COUNT(*) n FROM records GROUP BY organisation ORDER BY n DESC")])
-        return self._organisations[1]
+        seen, counts, _ = self._organisations
+        if seen != position:
+            db = self.store.db
+            if 0 <= seen < position <= seen + 5000:  # only the records made since: a summary after an event stays flat
+                counts = dict(counts)
+                for organisation, n in db.execute(
+                        "SELECT r.organisation, COUNT(*) FROM events e JOIN records r ON r.id = e.record_id "
+                        "AND r.created_position = e.position WHERE e.position > ? AND e.position <= ? "
+                        "GROUP BY r.organisation", [seen, position]):
+                    counts[organisation] = counts.get(organisation, 0) + n
+            else:
+                counts = {r[0]: r[1] for r in db.execute(
+                    "SELECT organisation, COUNT(*) n FROM records GROUP BY organisation ORDER BY organisation")}
+            self._organisations = (position, counts, sorted(counts, key=lambda o: -counts[o]))
+        return list(self._organisations[2])
 
     def default_organisation(self) -> str | None:
         orgs = self.organisations()
@@ -409,6 +426,34 @@ class Reports:
     def events(self, positions: list[int]) -> list[dict]:
         marks = ",".join("?" * len(positions))
         return list(self.store.db.query(f"SELECT * FROM events WHERE position IN ({marks})", positions))
+
+    def figure_events(self, year: int, key: str, organisation: str | None = None, as_of: str | int | None = None,
+                      include_children: bool | None = None, page: int = 1, per_page: int = 50) -> dict | None:
+        """One page of the events behind a figure of the summary (in log order, as the summary's
+        ``event_count`` and ``event_digest`` count them); None when the summary has no such figure."""
+        position, moment = self.resolve_position(as_of)
+        organisation = organisation or self.default_organisation() or ""
+        source = self.store if position == self.store.position else as_of_store(self.recorder, position)
+        page, per_page = max(int(page), 1), min(max(int(per_page), 1), 500)
+        got = figure_events(source.db, organisation, year, key, include_children, (page - 1) * per_page, per_page)
+        if got is None:
+            return None
+        total, events = got
+        return {"year": year, "key": key, "organisation": organisation, "as_of": moment, "position": position,
+                "page": page, "per_page": per_page, "total": total, "pages": max(-(-total // per_page), 1),
+                "events": events}
+
+    def figure_event_ids(self, year: int, key: str, **scope: Any) -> list[int] | None:
+        """Every event position behind a figure (exports and tests; pages of 500)."""
+        out, page = [], 1
+        while True:
+            got = self.figure_events(year, key, page=page, per_page=500, **scope)
+            if got is None:
+                return None
+            out += [e["position"] for e in got["events"]]
+            if page >= got["pages"]:
+                return out
+            page += 1
 
 
 def _freeze_ids(value: Any) -> Any:

@@ -7,20 +7,23 @@ one office's words.
 
 Shape (the JSON contract, documented in docs/figures.md):
 {year, organisation, title, template, as_of, position, intro, sections: [{key, title, text, figures:
- [{key, label, value, unit, approx, text, event_ids}], subsections: [...], targets?}], targets}
+ [{key, label, value, unit, approx, text, event_count, event_digest}], subsections: [...], targets?}], targets}
+A figure's events are not in the body: ``event_count`` and ``event_digest`` (projections/provenance.py)
+name them, and ``GET /api/summary/{year}/figures/{key}/events`` lists them (projections/figure_state.py).
 Sections with nothing in them are left out of the text; their figures stay in the figure table (the
 figures of the parent section). Zero figures are never written into the text.
 """
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from domain.template import MONEY_UNITS, Figure, Template
-from projections import chinese
+from projections import chinese, provenance
 from projections import org_units as unit_views
 from projections.templates import template_for
 
@@ -68,6 +71,13 @@ class Value:
     phrase: str = ""
     event_ids: list[int] = field(default_factory=list)
     parts: list[dict] = field(default_factory=list)  # a roll-up's share of each child unit
+    n: int | None = None  # records behind it, when ``records`` is not listed (the figure state)
+    events: int = 0  # how many events are behind it, and their multiset hash (projections/provenance.py)
+    acc: int = 0
+
+    @property
+    def record_count(self) -> int:
+        return len(self.records) if self.n is None else self.n
 
     @property
     def text(self) -> str:
@@ -82,7 +92,8 @@ class Value:
     def as_json(self) -> dict:
         return {"key": self.key, "label": self.label or self.figure.label_zh, "label_en": self.figure.label_en,
                 "value": None if self.value is None else str(self.value), "unit": self.unit, "approx": self.approx,
-                "text": self.text, "phrase": self.phrase, "event_ids": self.event_ids,
+                "text": self.text, "phrase": self.phrase, "event_count": self.events,
+                "event_digest": provenance.digest_of_sum(self.acc),
                 **({"parts": self.parts} if self.parts else {})}
 
 
@@ -250,6 +261,7 @@ def attach_event_ids(db, values: list[Value]) -> None:
             by_record[rid].append(pos)
     for v in values:
         v.event_ids = sorted(p for rid in v.records for p in by_record[rid])
+        v.events, v.acc = len(v.event_ids), provenance.event_sum(v.event_ids)
 
 
 def all_values(template: Template, rows: list[Row], stock_rows: list[Row], year: int) -> list[Value]:
@@ -339,12 +351,13 @@ def _each_sentence(values: list[Value], rows_by_id: dict[str, Row], kinds: dict)
 
 
 def section_text(template: Template, section_key: str, rows: list[Row], values: list[Value],
-                 rows_by_id: dict[str, Row]) -> str:
+                 rows_by_id: dict[str, Row], by_kind: dict | None = None) -> str:
+    """The section's narrative; ``by_kind`` (the figure state's per-kind samples) stands in for ``rows``."""
     kinds = template.kinds_by_key
     sentences, others = [], []
     single = [v for v in values if len(v.figure.kinds) == 1 and v.figure.agg not in ("each", *DERIVED_AGGS)]
     for kind in template.kinds:
-        krows = [r for r in rows if r.kind == kind.key]
+        krows = [r for r in rows if r.kind == kind.key] if by_kind is None else by_kind.get(kind.key, [])
         if not krows:
             continue
         sentence = _kind_sentence(kind, krows, [v for v in single if v.figure.kinds == (kind.key,)], template)
@@ -389,7 +402,37 @@ def _parts(db, template: Template, unit: dict, kids: list[dict], rows: list[Row]
         for v in sub:
             if v.key in by_key:
                 by_key[v.key].parts.append({"organisation": name, "code": code, "value": None if v.value is None
-                                            else str(v.value), "text": v.text, "records": len(v.records)})
+                                            else str(v.value), "text": v.text, "records": v.record_count})
+
+
+def _state(db, template: Template, organisations: list[str], year: int) -> bool:
+    """Make the figure state the summary reads (projections/figure_state.py); False when the view file
+    cannot be written (read-only, disk full): the summary is then computed from the rows."""
+    from projections import figure_state
+
+    try:
+        figure_state.ensure(db, template, organisations, year)
+    except sqlite3.OperationalError:
+        return False
+    return True
+
+
+def _parts_from_state(db, template: Template, unit: dict, kids: list[dict], year: int, values: list[Value]) -> None:
+    """``_parts`` over the figure state: each group's figures from its units' states."""
+    from projections import figure_state
+
+    groups = [(k["name"], k["code"], unit_views.names_below(db, k["code"])) for k in kids]
+    own = [r[0] for r in db.execute("SELECT name FROM org_unit_names WHERE code = ?", [unit["code"]])]
+    if own and db.execute(f"SELECT 1 FROM records WHERE organisation IN ({','.join('?' * len(own))}) AND retracted = 0 "
+                          "AND year BETWEEN ? AND ? LIMIT 1", [*own, year - 2, year + 1]).fetchone():
+        groups.insert(0, (unit["name"] + "（本级）", unit["code"], own))
+    by_key = {v.key: v for v in values}
+    for name, code, names in groups:
+        sub = figure_state.values(db, template, names, year)[0] if names else []
+        for v in sub:
+            if v.key in by_key:
+                by_key[v.key].parts.append({"organisation": name, "code": code, "value": None if v.value is None
+                                            else str(v.value), "text": v.text, "records": v.record_count})
 
 
 def build_summary(db, organisation: str, year: int, position: int, as_of: str | None = None,
@@ -397,20 +440,42 @@ def build_summary(db, organisation: str, year: int, position: int, as_of: str | 
     """The summary of ``organisation``'s ``year`` from the view rows in ``db`` (with the template the
     organisation used for the year as the view holds it, unless one is given: the editor's preview).
     A unit above 区县 rolls up every unit below it, each figure with its per-child parts."""
+    given = template is not None
     template = template or template_for(db, organisation, year)
     unit, organisations, kids = scope_of(db, organisation, include_children)
     if unit is not None:
         template = replace(template, level=unit_views.level_word(unit["level"]))
-    rows, stock_rows = load_rows(db, organisations, year, template)
-    values = all_values(template, rows, stock_rows, year)
-    if kids:
-        _parts(db, template, unit, kids, rows, stock_rows, year, values)
-    attach_event_ids(db, values)
     meta_kinds = set(template.role_kinds("problems")) | set(template.role_kinds("plans"))
-    year_rows = [r for r in rows if r.year == year]
-    rows_by_id = {r.id: r for r in rows}
-    titles = {r.facts.get("section"): r.title for r in year_rows
-              if r.kind == "theme_title" and r.facts.get("for_year") == year}
+    if not given and _state(db, template, organisations, year):  # the figure state, kept by the fold
+        from projections import figure_state
+
+        values, rows_by_id = figure_state.values(db, template, organisations, year)
+        if kids:
+            _parts_from_state(db, template, unit, kids, year, values)
+        theme_rows = figure_state.kind_rows(db, organisations, year, ["theme_title"])
+        problems = figure_state.kind_rows(db, organisations, year, template.role_kinds("problems"))
+        live_count = figure_state.live_count(db, organisations, year, meta_kinds)
+        year_rows = []
+
+        by_section = figure_state.kind_samples(db, template, organisations, year)
+
+        def samples(key: str) -> dict | None:
+            return by_section.get(key, {})
+    else:  # from the rows (the editor's preview, a read-only view file): the oracle the state is tested against
+        rows, stock_rows = load_rows(db, organisations, year, template)
+        values = all_values(template, rows, stock_rows, year)
+        if kids:
+            _parts(db, template, unit, kids, rows, stock_rows, year, values)
+        attach_event_ids(db, values)
+        year_rows = [r for r in rows if r.year == year]
+        rows_by_id = {r.id: r for r in rows}
+        theme_rows = [r for r in year_rows if r.kind == "theme_title"]
+        problems = [r for r in year_rows if r.kind in template.role_kinds("problems")]
+        live_count = len([r for r in year_rows if r.kind not in meta_kinds])
+
+        def samples(key: str) -> dict | None:
+            return None
+    titles = {r.facts.get("section"): r.title for r in theme_rows if r.facts.get("for_year") == year}
     work_keys = [s.key for s in template.work_sections]
     home = {k.key: k.theme for k in template.kinds}
     subsections, hidden_figures = [], []
@@ -419,7 +484,7 @@ def build_summary(db, organisation: str, year: int, position: int, as_of: str | 
         srows = [r for r in year_rows if r.kind not in meta_kinds and r.kind in home
                  and (r.theme if r.theme in work_keys else home[r.kind]) == section.key]
         svalues = [v for v in values if v.figure.theme == section.key]
-        text = section_text(template, section.key, srows, svalues, rows_by_id)
+        text = section_text(template, section.key, srows, svalues, rows_by_id, samples(section.key))
         if not text:
             hidden_figures.extend(svalues)  # nothing to tell: the section is left out, its figures kept
             continue
@@ -427,11 +492,9 @@ def build_summary(db, organisation: str, year: int, position: int, as_of: str | 
         title = titles.get(section.key) or section.title
         subsections.append({"key": section.key, "title": f"（{chinese.ordinal(n)}）{title}", "text": text,
                             "figures": [v.as_json() for v in svalues], "subsections": []})
-    problems = [r for r in year_rows if r.kind in template.role_kinds("problems")]
     problem_text = "\n".join(f"{chinese.ordinal(i)}是{r.title}。{r.notes}" for i, r in enumerate(problems, 1))
     next_targets = targets_for(db, organisation, year + 1, template)
     plan_text = "\n".join(f"{chinese.ordinal(i)}是{t['text']}。{t['notes']}" for i, t in enumerate(next_targets, 1))
-    live_count = len([r for r in year_rows if r.kind not in meta_kinds])
     parts = [("work", template.wording("work", year=year), "", subsections, {}),
              ("problems", template.wording("problems", year=year), problem_text, [], {}),
              ("plans", template.wording("plans", year=year, next_year=year + 1), plan_text, [],
@@ -466,7 +529,8 @@ def targets_for(db, organisation: str, year: int, template: Template) -> list[di
         if t.facts.get("for_year") != year:
             continue
         kind_key = t.facts["target_kind"]
-        actual = db.execute("SELECT COUNT(*) FROM records WHERE organisation = ? AND retracted = 0 AND kind = ? "
+        actual = _kept_count(db, organisation, year, kind_key)
+        actual = actual if actual is not None else db.execute("SELECT COUNT(*) FROM records WHERE organisation = ? AND retracted = 0 AND kind = ? "
                             "AND year = ?", [organisation, kind_key, year]).fetchone()[0]
         quantity = int(t.facts["quantity"]["value"])
         unit = t.facts.get("unit") or ""
@@ -475,6 +539,39 @@ def targets_for(db, organisation: str, year: int, template: Template) -> list[di
                     "unit": unit, "actual": actual, "met": actual >= quantity,
                     "text": f"{t.title} {quantity} {unit}".strip(), "notes": t.notes})
     return out
+
+
+def figure_events(db, organisation: str, year: int, key: str, include_children: bool | None = None,
+                  offset: int = 0, limit: int = 50) -> tuple[int, list[dict]] | None:
+    """(how many, one page in log order) of the events behind figure ``key`` of the summary; None: no such
+    figure. From the figure state; from the rows when the view file cannot be written."""
+    from projections import figure_state
+
+    template = template_for(db, organisation, year)
+    _, organisations, _ = scope_of(db, organisation, include_children)
+    try:
+        return figure_state.figure_events(db, template, organisations, year, key, offset, limit)
+    except sqlite3.OperationalError:
+        pass
+    rows, stock_rows = load_rows(db, organisations, year, template)
+    values = {v.key: v for v in all_values(template, rows, stock_rows, year)}
+    if key not in values:
+        return None
+    attach_event_ids(db, [values[key]])
+    ids = values[key].event_ids
+    page = ids[offset:offset + limit]
+    by_position = {r["position"]: r for r in db.query(
+        f"SELECT * FROM events WHERE position IN ({','.join('?' * len(page))})", page)} if page else {}
+    return len(ids), [by_position[p] for p in page]
+
+
+def _kept_count(db, organisation: str, year: int, kind: str) -> int | None:
+    from projections import figure_state
+
+    try:
+        return figure_state.kind_count(db, organisation, year, kind)
+    except sqlite3.OperationalError:  # a view file made before the figure state
+        return None
 
 
 def figure_index(summary: dict) -> dict[str, dict]:

@@ -32,15 +32,17 @@ from domain.org_units import OrgUnit
 from domain.subjects import Chamber, Enterprise, Entry
 from domain.template_log import SummaryTemplate, TemplateChoices
 from domain.years import Year
-from projections import evidence
+from projections import evidence, figure_state
 from projections import org_units as unit_views
 from projections import templates as template_views
 
 TRACKING_NAME = "views"
 # The secondary indexes of the view tables: dropped while a rebuild refills the tables, then made again
 # (sorting once is much faster than keeping random-keyed indexes up to date row by row).
-INDEXES = (("records", ("organisation", "year")), ("records", ("kind", "occurred_on")),
-           ("events", ("record_id",)), ("events", ("recorded_at",)))
+# (organisation, year, …) also gives the summary's narrative per kind its first titles of the year in log
+# order (projections/figure_state.py).
+INDEXES = (("records", ("organisation", "year", "kind", "retracted", "created_position")),
+           ("records", ("kind", "occurred_on")), ("events", ("record_id",)), ("events", ("recorded_at",)))
 RECORD_COLUMNS = {
     "id": str, "kind": str, "event": str, "theme": str, "organisation": str, "subject_id": str, "subject": str,
     "occurred_on": str, "ends_on": str, "year": int, "title": str, "notes": str, "key": str, "firms": str,
@@ -228,6 +230,7 @@ class ViewStore:
         template_views.create_tables(db)
         unit_views.create_tables(db)
         evidence.create_table(db)
+        figure_state.create_tables(db)
         self.create_indexes()
 
     @staticmethod
@@ -260,6 +263,7 @@ class ViewStore:
             for table in ("records", "subjects", "events", "seals", "templates", "template_choices", "org_units",
                           "org_unit_names", evidence.TABLE):
                 self.db.execute(f"DELETE FROM [{table}]")
+            figure_state.reset(self.db)
             self.db.execute("DELETE FROM tracking")
 
     def carry_from(self, live: Path, tables: Iterable[str]) -> None:
@@ -385,6 +389,8 @@ class ViewStore:
         if last is None:
             return self.position
         if events:  # inside apply's transaction
+            # the kept figure states (none during a rebuild): the touched records as they were
+            figures = figure_state.before(self.db, [*records, *(e[1] for e in events)])
             for step_name, data, position in units:
                 unit_views.fold(self.db, step_name, data, position)
             if revisions:
@@ -409,6 +415,7 @@ class ViewStore:
             self.db.conn.executemany(
                 f"INSERT OR REPLACE INTO events ({', '.join(EVENT_COLUMNS)}) "
                 f"VALUES ({', '.join('?' * len(EVENT_COLUMNS))})", events)
+            figure_state.after(self.db, figures, records, events)
             self.db.conn.execute("INSERT OR REPLACE INTO tracking (name, position) VALUES (?, ?)",
                                  [TRACKING_NAME, last])
         return last

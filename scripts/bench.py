@@ -309,6 +309,8 @@ def summary_figures(store: Store, reports: Reports, say=say, cycle_budget: float
         "cycle_p99_ms": ms(percentile(cycle, 99)),
         "cycle_parts_p50_ms": {"log": ms(percentile(cycle_log, 50)), "catch_up": ms(percentile(cycle_catch_up, 50)),
                                "summary": ms(percentile(cycle_summary, 50))},
+        "summary_after_event_p50_ms": ms(percentile(cycle_summary, 50)),  # issue 9: the summary after one new event
+        "summary_after_event_p99_ms": ms(percentile(cycle_summary, 99)),
     }
     say(f"  summary(2020) at {size:,} events: first (computed) {out['summary_first_ms']:.1f} ms, "
         f"reads p50 {out['summary_read_p50_ms']:.2f} ms, p99 {out['summary_read_p99_ms']:.2f} ms "

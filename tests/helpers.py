@@ -147,3 +147,20 @@ def xlsx_bytes(rows: list[list], sheet: str = "台账", title_row: str | None = 
 SHEET_CSV = ("日期,活动名称,形式,提供岗位数（个）,参与企业\n"
              "2020年5月12日,线上招聘会（表格导入）,线上,1200余,武汉甲科技有限公司、武汉乙实业有限公司\n"
              "2020/6/1,线下招聘会（表格导入）,线下,40,武汉丙有限公司\n").encode("utf-8")
+
+
+# --- a figure's events, listed on demand (the summary carries only their count and digest) ---
+
+def with_event_ids(reports, summary: dict, **scope) -> dict:
+    """``summary`` with each figure's ``event_ids`` listed as the API lists them (every page), each list
+    checked against the figure's ``event_count`` and ``event_digest``."""
+    from projections.provenance import event_digest
+    from projections.summary import figure_index
+
+    for key, f in figure_index(summary).items():
+        ids = reports.figure_event_ids(summary["year"], key, organisation=summary["organisation"],
+                                       as_of=summary["position"], **scope)
+        assert ids is not None, key
+        assert (len(ids), event_digest(ids)) == (f["event_count"], f["event_digest"]), key
+        f["event_ids"] = ids
+    return summary

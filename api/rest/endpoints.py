@@ -28,6 +28,8 @@ from api.api_schemas import (
     CorrectionSchema,
     DiffArgsSchema,
     DifferenceSchema,
+    FigureEventsArgsSchema,
+    FigureEventsSchema,
     HistoryItemSchema,
     KindSchema,
     ListArgsSchema,
@@ -306,12 +308,34 @@ class Summary(MethodView):
     def get(self, args, year: int):
         """The year-end summary
 
-        Sections with their narrative and figures; each figure's event_ids are the positions of the events
-        behind it. `as_of` gives the summary as the ledger stood then.
+        Sections with their narrative and figures; each figure carries the count (`event_count`) and digest
+        (`event_digest`) of the events behind it, which `/summary/{year}/figures/{key}/events` lists.
+        `as_of` gives the summary as the ledger stood then.
         """
         _check_year(year)
         return services().reports.summary(year, organisation_or_default(args.get("organisation")),
                                           _moment("as_of", args.get("as_of")), args.get("include_children"))
+
+
+@blp.route("/summary/<int:year>/figures/<key>/events",
+           parameters=[*YEAR_PATH, {"in": "path", "name": "key", "required": True, "schema": {"type": "string"}}])
+class FigureEvents(MethodView):
+    @blp.arguments(FigureEventsArgsSchema, location="query")
+    @blp.response(200, FigureEventsSchema)
+    @_responses(401, 404, 422)
+    def get(self, args, year: int, key: str):
+        """The events behind a figure
+
+        One page (`page`, `per_page`) of the events a figure of the summary is made of, in log order;
+        `total` is the figure's `event_count`. `organisation`, `as_of` and `include_children` as for the summary.
+        """
+        _check_year(year)
+        got = services().reports.figure_events(year, key, args.get("organisation") or None,
+                                               _moment("as_of", args.get("as_of")), args.get("include_children"),
+                                               page=args["page"], per_page=args["per_page"])
+        if got is None:
+            fail(404, f"总结中没有指标 {key} / the summary has no figure {key}")
+        return got
 
 
 @blp.route("/summary/<int:year>/diff", parameters=YEAR_PATH)

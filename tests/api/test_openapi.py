@@ -100,8 +100,10 @@ def test_logging_takes_one_of_the_kinds_schemas(spec):
 def test_the_summary_is_described(spec):
     schemas = spec["components"]["schemas"]
     assert schemas["Figure"]["properties"]["value"]["type"] == "string"
-    event_ids = schemas["Figure"]["properties"]["event_ids"]
-    assert event_ids["type"] == "array" and event_ids["items"] == {"type": "integer"}
+    assert schemas["Figure"]["properties"]["event_count"]["type"] == "integer"
+    assert schemas["Figure"]["properties"]["event_digest"]["type"] == "string"
+    assert "event_ids" not in schemas["Figure"]["properties"]  # listed on demand, not in the summary
+    assert schemas["FigureEvents"]["properties"]["events"]["items"] == {"$ref": "#/components/schemas/FigureEvent"}
     assert schemas["Summary"]["properties"]["sections"]["items"] == {"$ref": "#/components/schemas/Section"}
     assert schemas["Section"]["properties"]["subsections"]["items"] == {"$ref": "#/components/schemas/Section"}
 

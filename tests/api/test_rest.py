@@ -5,6 +5,7 @@ import re
 
 import pytest
 
+from projections.provenance import event_digest
 from service.ledger import record_id_for
 from tests.conftest import PASSWORDS, USERS
 from tests.helpers import ORG, valid_payload
@@ -215,10 +216,17 @@ def test_the_summary_counts_logged_job_fairs_and_its_event_ids_resolve(app, clie
     figures = {f["key"]: f for s in summary["sections"] for sub in [s, *s["subsections"]] for f in sub["figures"]}
     online = figures["business.job_fairs_online"]
     assert online["value"] == "2" and isinstance(online["value"], str)
-    assert online["event_ids"] and all(isinstance(i, int) for i in online["event_ids"])
-    with app.app_context():
-        events = app.extensions["taizhang"].reports.events(online["event_ids"])
+    assert online["event_count"] == 2 and "event_ids" not in online
+    url = f"/api/summary/2020/figures/business.job_fairs_online/events?organisation={ORG}"
+    pages = [client.get(f"{url}&per_page=1&page={n}", headers=staff).get_json() for n in (1, 2)]
+    assert [(p["total"], p["pages"], p["page"], len(p["events"])) for p in pages] == [(2, 2, 1, 1), (2, 2, 2, 1)]
+    events = [e for p in pages for e in p["events"]]
     assert {e["record_id"] for e in events} == ids
+    assert events[0]["position"] < events[1]["position"]  # in log order
+    assert event_digest([e["position"] for e in events]) == online["event_digest"]
+    missing = client.get("/api/summary/2020/figures/no.such/events", headers=staff)
+    assert missing.status_code == 404 and "no.such" in missing.get_json()["message"]
+    assert client.get(f"{url}&per_page=0", headers=staff).status_code == 422
 
     default_org = client.get("/api/summary/2020", headers=staff).get_json()
     assert default_org["organisation"] == ORG

@@ -111,7 +111,7 @@ def test_each_figure_of_the_county_is_in_the_json_and_the_text(county, key):
     figure = figure_index(body)[key]
     text, phrase = EXPECTED[key]
     assert figure["text"] == text
-    assert figure["event_ids"] or phrase is None
+    assert figure["event_count"] or phrase is None
     theme = key.split(".")[0]
     narrative = (section(body, theme) or {"text": ""})["text"]
     if phrase is None:

@@ -58,7 +58,7 @@ def test_the_city_rolls_up_its_districts_with_a_breakdown(city):
     assert figures["political.training_participants"]["text"] == "195 名"
     parts = {p["organisation"]: p["text"] for p in figures["political.trainings"]["parts"]}
     assert parts == {"某市工商联（本级）": "1 场次", A: "2 场次", B: "1 场次"}
-    assert len(figures["political.trainings"]["event_ids"]) == 4
+    assert figures["political.trainings"]["event_count"] == 4
     assert body["unit"]["level"] == "city" and set(body["unit"]["includes"]) == {CITY, A, B}
     assert "全市 2 家企业提供用工岗位" in next(s["text"] for s in body["sections"][0]["subsections"]
                                         if s["key"] == "business")

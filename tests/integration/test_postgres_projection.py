@@ -45,8 +45,8 @@ def test_the_demo_summary_on_postgres_equals_the_one_on_sqlite(pg_ledger, tmp_pa
     lite_ledger = Ledger({"TAIZHANG_DATA": str(tmp_path / "lite")})
     _load(lite_ledger)
     lite = Reports(lite_ledger.recorder, tmp_path / "lite", owner=lite_ledger).summary(2020)
-    pg_figures = {k: (f["value"], f["approx"], len(f["event_ids"])) for k, f in figure_index(pg).items()}
-    lite_figures = {k: (f["value"], f["approx"], len(f["event_ids"])) for k, f in figure_index(lite).items()}
+    pg_figures = {k: (f["value"], f["approx"], f["event_count"]) for k, f in figure_index(pg).items()}
+    lite_figures = {k: (f["value"], f["approx"], f["event_count"]) for k, f in figure_index(lite).items()}
     assert pg_figures == lite_figures
     assert figure_index(pg)["business.job_fair_firms"]["text"] == "597 家"
     assert [s["text"] for s in pg["sections"][0]["subsections"]] == \

@@ -13,6 +13,7 @@ from projections.summary import figure_index
 from scripts.cli import cli
 from scripts.demo import demo_payloads
 from service.ledger import Ledger
+from tests.helpers import with_event_ids
 
 SEED_FIGURES = [
     ("political", "political.trainings", "7 场次"),
@@ -73,7 +74,7 @@ def demo(tmp_path_factory):
     ledger = Ledger({"TAIZHANG_DATA": str(folder)})
     ledger.import_lines((json.dumps(p, ensure_ascii=False) for p in demo_payloads()), actor="demo")
     reports = Reports(ledger.recorder, folder, owner=ledger)
-    return folder, ledger, reports, reports.summary(2020)
+    return folder, ledger, reports, with_event_ids(reports, reports.summary(2020))
 
 
 def _subsection(summary, theme):

@@ -11,6 +11,7 @@ from uuid import UUID
 from domain.uscc import make_uscc
 from projections.summary import figure_index
 from service.ledger import Ledger
+from tests.helpers import with_event_ids
 
 ORG = "东西湖区工商联"
 FIRM_A = {"name": "武汉甲科技有限公司", "uscc": make_uscc(1)}
@@ -53,7 +54,7 @@ def test_as_of_a_moment_before_a_correction_shows_the_old_figure_and_after_it_th
     old = reports.summary(2020, ORG, as_of=between)
     assert figures(old)["business.job_fair_posts"]["text"] == "300 个"
     assert (old["as_of"], old["position"]) == (between, logged_at)
-    assert figures(old)["business.job_fair_posts"]["event_ids"] == [logged_at]
+    assert figures(with_event_ids(reports, old))["business.job_fair_posts"]["event_ids"] == [logged_at]
 
     new = reports.summary(2020, ORG, as_of=after)
     assert figures(new)["business.job_fair_posts"]["text"] == "500 个"
@@ -83,7 +84,7 @@ def test_as_of_a_position_folds_the_log_up_to_that_event(ledger, reports):
     ledger.correct(fair, {"posts": 500}, "核对", actor="tester")  # position 3
 
     def posts(as_of):
-        summary = reports.summary(2020, ORG, as_of=as_of)
+        summary = with_event_ids(reports, reports.summary(2020, ORG, as_of=as_of))
         fig = figures(summary)["business.job_fair_posts"]
         return summary["position"], fig["text"], fig["event_ids"]
 
@@ -104,7 +105,7 @@ def test_as_of_a_moment_before_any_event_gives_zeros(ledger, reports):
 
     summary = reports.summary(2020, ORG, as_of=before)
     assert summary["position"] == 0
-    all_figures = figures(summary)
+    all_figures = figures(with_event_ids(reports, summary))
     assert len(all_figures) > 30
     for key, fig in all_figures.items():
         assert (fig["value"], fig["approx"], fig["event_ids"]) == ("0", None, []), key
@@ -163,7 +164,7 @@ def test_a_retraction_between_two_moments_shows_as_the_figure_dropping(ledger, r
 
 FIGURE_SCHEMA = {
     "type": "object",
-    "required": ["key", "label", "value", "unit", "approx", "text", "event_ids"],
+    "required": ["key", "label", "value", "unit", "approx", "text", "event_count", "event_digest"],
     "properties": {
         "key": {"type": "string"},
         "label": {"type": "string"},
@@ -171,7 +172,8 @@ FIGURE_SCHEMA = {
         "unit": {"type": "string"},
         "approx": {"enum": [None, "余", "多", "近"]},
         "text": {"type": "string"},
-        "event_ids": {"type": "array", "items": {"type": "integer", "minimum": 1}},
+        "event_count": {"type": "integer", "minimum": 0},
+        "event_digest": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
     },
 }
 SUMMARY_SCHEMA = {
@@ -283,7 +285,8 @@ def test_the_shape_check_refuses_a_summary_that_breaks_the_contract(ledger, repo
     cases = [
         lambda s: first_figure(s).update(value=120),  # a number, not a string
         lambda s: first_figure(s).update(approx="大约"),
-        lambda s: first_figure(s).update(event_ids=["1"]),
+        lambda s: first_figure(s).update(event_count="1"),
+        lambda s: first_figure(s).update(event_digest="not a digest"),
         lambda s: first_figure(s).pop("text"),
         lambda s: s["sections"][0]["subsections"][0].pop("figures"),
         lambda s: s["sections"][0]["subsections"][0]["subsections"].append({"key": "x", "title": "x", "text": ""}),

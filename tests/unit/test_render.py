@@ -13,6 +13,7 @@ from docx.shared import Cm, Pt
 from openpyxl import load_workbook
 
 from projections import render
+from projections.provenance import event_digest
 
 SUMMARY = {
     "year": 2020,
@@ -33,9 +34,9 @@ SUMMARY = {
                     "text": "深入开展系列教育培训活动 7 场次，组织 55 余名民营企业负责人赴苏州培训。",
                     "figures": [
                         {"key": "political.trainings", "label": "教育培训场次", "value": "7", "unit": "场次",
-                         "approx": None, "text": "7 场次", "event_ids": [12, 40, 41]},
+                         "approx": None, "text": "7 场次", "event_count": 3, "event_digest": event_digest([12, 40, 41])},
                         {"key": "political.training_participants", "label": "参训民营企业负责人", "value": "55",
-                         "unit": "名", "approx": "余", "text": "55 余名", "event_ids": [41]},
+                         "unit": "名", "approx": "余", "text": "55 余名", "event_count": 1, "event_digest": event_digest([41])},
                     ],
                 },
                 {
@@ -44,9 +45,9 @@ SUMMARY = {
                     "text": "一是搭建政企沟通平台。印发政策汇编 1000 余册。\n\n二是搭建金融服务平台。签订授信协议金额 10 亿元。",
                     "figures": [
                         {"key": "business.booklet_copies", "label": "印发政策汇编", "value": "1000", "unit": "册",
-                         "approx": "余", "text": "1000 余册", "event_ids": [7]},
+                         "approx": "余", "text": "1000 余册", "event_count": 1, "event_digest": event_digest([7])},
                         {"key": "business.credit_signed", "label": "签订授信协议金额", "value": "1000000000.50",
-                         "unit": "元", "approx": None, "text": "10 亿元", "event_ids": [90, 91, 92, 93, 94]},
+                         "unit": "元", "approx": None, "text": "10 亿元", "event_count": 5, "event_digest": event_digest([90, 91, 92, 93, 94])},
                     ],
                 },
             ],
@@ -57,7 +58,7 @@ SUMMARY = {
             "text": "一是服务企业的方式还不够多。\n二是商会建设不平衡。",
             "figures": [
                 {"key": "problems.chambers", "label": "商会数量", "value": "23", "unit": "家", "approx": None,
-                 "text": "23 家", "event_ids": []},
+                 "text": "23 家", "event_count": 0, "event_digest": event_digest([])},
             ],
             "subsections": [],
         },
@@ -251,7 +252,7 @@ def test_docx_figures_table(docx_doc):
     rows = [[c.text for c in row.cells] for row in table.rows]
     assert rows[0] == ["指标", "数值", "来源事件数"]
     assert len(rows) == len(figures) + 1
-    assert rows[1:] == [[f["label"], f["text"], str(len(f["event_ids"]))] for f in figures]
+    assert rows[1:] == [[f["label"], f["text"], str(f["event_count"])] for f in figures]
     # the targets table follows
     assert [[c.text for c in row.cells] for row in tables[1].rows][1] == ["知识讲座", "5 场", "6 场"]
 
@@ -273,7 +274,7 @@ def workbook():
 def test_xlsx_figures_sheet(workbook):
     ws = workbook["指标"]
     rows = list(ws.iter_rows(values_only=True))
-    assert list(rows[0]) == ["key", "指标", "数值", "单位", "约数", "文字", "来源事件数", "来源事件"]
+    assert list(rows[0]) == ["key", "指标", "数值", "单位", "约数", "文字", "来源事件数", "来源事件摘要"]
     assert all(cell.font.bold for cell in ws[1])
     assert ws.freeze_panes == "A2"
     assert ws.column_dimensions["B"].width > 10
@@ -283,7 +284,7 @@ def test_xlsx_figures_sheet(workbook):
         assert value == EXPECTED_VALUES[key] and type(value) is type(EXPECTED_VALUES[key]), (key, value)
         assert count == EXPECTED_COUNTS[key]
     by_key = {r[0]: r for r in body}
-    assert by_key["political.trainings"][7] == "12 40 41"
+    assert by_key["political.trainings"][7] == event_digest([12, 40, 41])
     assert by_key["business.booklet_copies"][4] == "余"
     assert by_key["business.credit_signed"][3] == "元"
 
@@ -311,7 +312,7 @@ def test_csv_rows_match_figures():
     text = render.to_csv(SUMMARY)
     assert not text.startswith("\ufeff")
     reader = csv.DictReader(io.StringIO(text))
-    assert reader.fieldnames == ["key", "label", "value", "unit", "approx", "text", "event_count", "event_ids"]
+    assert reader.fieldnames == ["key", "label", "value", "unit", "approx", "text", "event_count", "event_digest"]
     rows = list(reader)
     figures = render.all_figures(SUMMARY)
     assert len(rows) == len(figures)
@@ -322,7 +323,7 @@ def test_csv_rows_match_figures():
         assert row["text"] == figure["text"]
         assert row["approx"] == (figure["approx"] or "")
         assert int(row["event_count"]) == EXPECTED_COUNTS[figure["key"]]
-        assert row["event_ids"].split() == [str(i) for i in figure["event_ids"]]
+        assert row["event_digest"] == figure["event_digest"]
 
 
 # ---------------------------------------------------------------- registry

@@ -118,6 +118,7 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("/api/template-choices", "POST"): R(401, 403, 403, 422),
     ("/api/template-preview", "POST"): R(401, 403, 403, 422),
     ("/api/summary/<int:year>/diff", "GET"): R(401, 200, 200, 200),
+    ("/api/summary/<int:year>/figures/<key>/events", "GET"): R(401, 200, 200, 200),
     # --- audit API: auditors and admins read; only admins close a year ---------------------------
     ("/api/audit/events", "GET"): R(401, 403, 200, 200),
     ("/api/audit/checkpoint", "GET"): R(401, 403, 200, 200),
