@@ -330,7 +330,7 @@ class FigureEvents(MethodView):
         `total` is the figure's `event_count`. `organisation`, `as_of` and `include_children` as for the summary.
         """
         _check_year(year)
-        got = services().reports.figure_events(year, key, args.get("organisation") or None,
+        got = services().reports.figure_events(year, key, organisation_or_default(args.get("organisation")),
                                                _moment("as_of", args.get("as_of")), args.get("include_children"),
                                                page=args["page"], per_page=args["per_page"])
         if got is None:
