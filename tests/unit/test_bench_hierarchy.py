@@ -26,6 +26,7 @@ def test_the_quick_run_rolls_the_nation_up(capsys, tmp_path):
     assert sqlite["national_includes"] == sqlite["units"] == 19
     assert sqlite["events"] >= sqlite["districts"] * result["shape"]["actions"]
     assert {"p50", "p99"} <= set(sqlite["city_summary_first_ms"]) and sqlite["cities_measured"] == 4
+    assert {"p50", "p99"} <= set(sqlite["city_summary_after_event_ms"])
     assert any(line.split()[:2] == ["sqlite", f"{sqlite['events']:,}"] for line in lines)  # the table row
 
     from service.bootstrap import Settings, bootstrap
