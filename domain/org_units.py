@@ -105,8 +105,8 @@ class OrgUnit(Aggregate):
             aggregate.parent = self.parent
 
     def attach_name(self, name: str, actor: str, reason: str) -> None:
-        """Records logged under another name (a free-text organisation of an older ledger, 武汉市东西湖区
-        工商联 for 东西湖区工商联) belong to this unit from now on; nothing is rewritten."""
+        """Records logged under another name (a free-text organisation of an older ledger, spelt with
+        its city's name or shortened) belong to this unit from now on; nothing is rewritten."""
         self._check_live()
         name = (name or "").strip()
         if not name or name == self.name:
