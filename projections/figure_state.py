@@ -438,12 +438,7 @@ def ensure(db, template: Template, organisations: list[str], year: int) -> None:
     conn = db.conn
     conn.execute("BEGIN IMMEDIATE")
     try:
-        for org, y in counts:
-            if conn.execute("SELECT 1 FROM count_scopes WHERE organisation = ? AND year = ?", [org, y]).fetchone():
-                continue
-            conn.execute("INSERT INTO record_counts SELECT organisation, year, kind, theme, COUNT(*) FROM records "
-                         "WHERE organisation = ? AND year = ? AND retracted = 0 GROUP BY kind, theme", [org, y])
-            conn.execute("INSERT INTO count_scopes VALUES (?, ?)", [org, y])
+        _count(conn, counts)
         position = (conn.execute("SELECT MAX(position) FROM tracking").fetchone()[0]) or 0
         if need:
             _prune(db)
@@ -458,6 +453,56 @@ def ensure(db, template: Template, organisations: list[str], year: int) -> None:
         if conn.in_transaction:
             conn.execute("ROLLBACK")
         raise
+
+
+def kept(db) -> tuple[list[tuple[str, str, int]], list[tuple[str, int]]]:
+    """The states a file keeps: (digest, organisation, year) and the counted (organisation, year)s."""
+    return ([tuple(r) for r in db.execute("SELECT digest, organisation, year FROM figure_scopes")],
+            [tuple(r) for r in db.execute("SELECT organisation, year FROM count_scopes")])
+
+
+def remake(db, scopes: Iterable[tuple[str, str, int]], counts: Iterable[tuple[str, int]]) -> int:
+    """Make these states in a freshly folded file (a rebuild, before it replaces the live views), so the
+    first summary after a rebuild reads kept state as the one before it did. Each state is computed
+    from its own rows (memory bounded by one organisation's year), those of superseded template revisions
+    are left out. Answers the states made."""
+    from projections.templates import _parse
+
+    by_scope: dict[tuple[str, int], list[str]] = {}
+    for digest, org, year in scopes:
+        by_scope.setdefault((digest, year), []).append(org)
+    made = 0
+    for (digest, year), orgs in sorted(by_scope.items()):
+        template = _template(db, digest, _parse)
+        if template is None:  # a digest this log no longer has (a template revision rewritten): made on demand
+            continue
+        ensure(db, template, orgs, year)
+        made += db.execute(f"SELECT COUNT(*) FROM figure_scopes WHERE digest = ? AND year = ? AND organisation IN "
+                           f"({_marks(orgs)})", [digest, year, *orgs]).fetchone()[0]
+    _ensure_counts(db, list(counts))
+    return made
+
+
+def _ensure_counts(db, counts: list[tuple[str, int]]) -> None:
+    conn = db.conn
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        _count(conn, counts)
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+
+
+def _count(conn, counts: Iterable[tuple[str, int]]) -> None:
+    """record_counts of these (organisation, year)s from the rows, where not kept yet (in a transaction)."""
+    for org, y in counts:
+        if conn.execute("SELECT 1 FROM count_scopes WHERE organisation = ? AND year = ?", [org, y]).fetchone():
+            continue
+        conn.execute("INSERT INTO record_counts SELECT organisation, year, kind, theme, COUNT(*) FROM records "
+                     "WHERE organisation = ? AND year = ? AND retracted = 0 GROUP BY kind, theme", [org, y])
+        conn.execute("INSERT INTO count_scopes VALUES (?, ?)", [org, y])
 
 
 def _prune(db) -> None:

@@ -485,7 +485,8 @@ class Projector:
         """Fold the whole log again. A file store is rebuilt into a fresh file (no journal, no indexes
         while it fills, one pass over the log, rows flushed per batch), which then replaces the live
         file's content in one SQLite transaction (the backup API): readers, on their own connections,
-        see the old views until that commit and the new ones after it. ``carry``: tables that are not
+        see the old views until that commit and the new ones after it. The figure states the live file
+        keeps are made in the fresh one before the swap (projections/figure_state.py). ``carry``: tables that are not
         folded from the log (copies the owner keeps) and go over to the new file as they are."""
         if self.store.path is None:
             self.store.reset()
@@ -502,6 +503,9 @@ class Projector:
                     fresh.apply(batch)
                     if progress:
                         progress(len(batch))
+            # the figure states the live views keep, made again here so that the first summary after the
+            # swap reads kept state, not the year's rows
+            figure_state.remake(fresh.db, *figure_state.kept(self.store.db))
             with self.lock:
                 fresh.carry_from(live, carry)
                 fresh.db.conn.backup(self.store.db.conn)
