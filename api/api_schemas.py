@@ -354,6 +354,10 @@ class FigureEventsArgsSchema(SummaryArgsSchema):
     page = fields.Integer(load_default=1, validate=validate.Range(1, 10**6), metadata={"minimum": 1, "maximum": 10**6})
     per_page = fields.Integer(load_default=50, validate=validate.Range(1, 500),
                               metadata={"minimum": 1, "maximum": 500, "description": "default 50, at most 500"})
+    after = fields.Integer(load_default=None, validate=validate.Range(0, 2**62),
+                           metadata={"minimum": 0, "description": "a cursor: the page starts after this position "
+                                                                  "(the previous page's `next_after`); `page` is "
+                                                                  "then not used"})
 
 
 class FigureEventSchema(Plain):
@@ -379,10 +383,13 @@ class FigureEventsSchema(Plain):
     organisation = fields.String(required=True)
     as_of = fields.String(allow_none=True)
     position = fields.Integer(required=True, metadata={"description": "the last event the summary includes"})
-    page = fields.Integer(required=True)
+    page = fields.Integer(allow_none=True, metadata={"description": "null when the page was asked for by `after`"})
     per_page = fields.Integer(required=True)
     pages = fields.Integer(required=True)
     total = fields.Integer(required=True, metadata={"description": "the figure's event_count"})
+    after = fields.Integer(allow_none=True, metadata={"description": "the cursor this page was asked for with"})
+    next_after = fields.Integer(allow_none=True, metadata={"description": "the cursor of the next page; null on "
+                                                                          "the last"})
     events = fields.List(fields.Nested(FigureEventSchema), required=True,
                          metadata={"description": "this page of the figure's events, in log order"})
 

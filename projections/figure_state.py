@@ -754,8 +754,9 @@ def kind_count(db, organisation: str, year: int, kind: str) -> int | None:
 
 
 def figure_events(db, template: Template, orgs: list[str], year: int, key: str, offset: int = 0,
-                  limit: int = 50) -> tuple[int, list[dict]] | None:
-    """(how many events, one page of them in log order) behind the figure ``key``; None when no such figure."""
+                  limit: int = 50, after: int | None = None) -> tuple[int, list[dict]] | None:
+    """(how many events, one page of them in log order) behind the figure ``key``; None when no such figure.
+    ``after``: the page starts after that position (a cursor: no rows are skipped to get there)."""
     digest = template.digest
     figures = template.figures_by_key
     sources: list[tuple[str, str | None]] = []  # (slot, one record only)
@@ -798,7 +799,11 @@ def figure_events(db, template: Template, orgs: list[str], year: int, key: str, 
     union = " UNION ALL ".join(selects)
     total = db.execute(f"SELECT COUNT(*) FROM events e JOIN ({union}) c ON e.record_id = c.record_id",
                        params).fetchone()[0]
-    cursor = db.execute(f"SELECT e.* FROM events e JOIN ({union}) c ON e.record_id = c.record_id "
-                        "ORDER BY e.position LIMIT ? OFFSET ?", [*params, limit, offset])
+    if after is not None:
+        cursor = db.execute(f"SELECT e.* FROM events e JOIN ({union}) c ON e.record_id = c.record_id "
+                            "WHERE e.position > ? ORDER BY e.position LIMIT ?", [*params, after, limit])
+    else:
+        cursor = db.execute(f"SELECT e.* FROM events e JOIN ({union}) c ON e.record_id = c.record_id "
+                            "ORDER BY e.position LIMIT ? OFFSET ?", [*params, limit, offset])
     names = [d[0] for d in cursor.description]
     return total, [dict(zip(names, r)) for r in cursor]

@@ -428,32 +428,34 @@ class Reports:
         return list(self.store.db.query(f"SELECT * FROM events WHERE position IN ({marks})", positions))
 
     def figure_events(self, year: int, key: str, organisation: str | None = None, as_of: str | int | None = None,
-                      include_children: bool | None = None, page: int = 1, per_page: int = 50) -> dict | None:
+                      include_children: bool | None = None, page: int = 1, per_page: int = 50,
+                      after: int | None = None) -> dict | None:
         """One page of the events behind a figure of the summary (in log order, as the summary's
-        ``event_count`` and ``event_digest`` count them); None when the summary has no such figure."""
+        ``event_count`` and ``event_digest`` count them); None when the summary has no such figure.
+        ``after`` (a position: the ``next_after`` of the page before) starts the page after it, without
+        counting the pages before; ``page`` otherwise."""
         position, moment = self.resolve_position(as_of)
         organisation = organisation or self.default_organisation() or ""
         source = self.store if position == self.store.position else as_of_store(self.recorder, position)
         page, per_page = max(int(page), 1), min(max(int(per_page), 1), 500)
-        got = figure_events(source.db, organisation, year, key, include_children, (page - 1) * per_page, per_page)
+        got = figure_events(source.db, organisation, year, key, include_children, (page - 1) * per_page,
+                            per_page + 1, after)  # one more: is there a next page?
         if got is None:
             return None
         total, events = got
+        more, events = len(events) > per_page, events[:per_page]
         return {"year": year, "key": key, "organisation": organisation, "as_of": moment, "position": position,
-                "page": page, "per_page": per_page, "total": total, "pages": max(-(-total // per_page), 1),
-                "events": events}
+                "page": page if after is None else None, "per_page": per_page, "total": total,
+                "pages": max(-(-total // per_page), 1), "after": after,
+                "next_after": events[-1]["position"] if more else None, "events": events}
 
     def figure_event_ids(self, year: int, key: str, **scope: Any) -> list[int] | None:
-        """Every event position behind a figure (exports and tests; pages of 500)."""
-        out, page = [], 1
-        while True:
-            got = self.figure_events(year, key, page=page, per_page=500, **scope)
-            if got is None:
-                return None
-            out += [e["position"] for e in got["events"]]
-            if page >= got["pages"]:
-                return out
-            page += 1
+        """Every event position behind a figure, in one query (exports and tests)."""
+        position, _ = self.resolve_position(scope.get("as_of"))
+        organisation = scope.get("organisation") or self.default_organisation() or ""
+        source = self.store if position == self.store.position else as_of_store(self.recorder, position)
+        got = figure_events(source.db, organisation, year, key, scope.get("include_children"), limit=-1)
+        return None if got is None else [e["position"] for e in got[1]]
 
 
 def _freeze_ids(value: Any) -> Any:

@@ -15,6 +15,7 @@ figures of the parent section). Zero figures are never written into the text.
 """
 from __future__ import annotations
 
+import bisect
 import json
 import sqlite3
 from collections import defaultdict
@@ -542,15 +543,16 @@ def targets_for(db, organisation: str, year: int, template: Template) -> list[di
 
 
 def figure_events(db, organisation: str, year: int, key: str, include_children: bool | None = None,
-                  offset: int = 0, limit: int = 50) -> tuple[int, list[dict]] | None:
+                  offset: int = 0, limit: int = 50, after: int | None = None) -> tuple[int, list[dict]] | None:
     """(how many, one page in log order) of the events behind figure ``key`` of the summary; None: no such
-    figure. From the figure state; from the rows when the view file cannot be written."""
+    figure. ``after``: the page starts after that position instead of at ``offset``; ``limit`` -1: all. From the figure
+    state; from the rows when the view file cannot be written."""
     from projections import figure_state
 
     template = template_for(db, organisation, year)
     _, organisations, _ = scope_of(db, organisation, include_children)
     try:
-        return figure_state.figure_events(db, template, organisations, year, key, offset, limit)
+        return figure_state.figure_events(db, template, organisations, year, key, offset, limit, after)
     except sqlite3.OperationalError:
         pass
     rows, stock_rows = load_rows(db, organisations, year, template)
@@ -559,7 +561,9 @@ def figure_events(db, organisation: str, year: int, key: str, include_children: 
         return None
     attach_event_ids(db, [values[key]])
     ids = values[key].event_ids
-    page = ids[offset:offset + limit]
+    if after is not None:
+        offset = bisect.bisect_right(ids, after)
+    page = ids[offset:] if limit < 0 else ids[offset:offset + limit]
     by_position = {r["position"]: r for r in db.query(
         f"SELECT * FROM events WHERE position IN ({','.join('?' * len(page))})", page)} if page else {}
     return len(ids), [by_position[p] for p in page]

@@ -327,12 +327,13 @@ class FigureEvents(MethodView):
         """The events behind a figure
 
         One page (`page`, `per_page`) of the events a figure of the summary is made of, in log order;
-        `total` is the figure's `event_count`. `organisation`, `as_of` and `include_children` as for the summary.
+        `total` is the figure's `event_count`. `after=<next_after of the page before>` walks the pages by
+        position instead, without counting the ones before. `organisation`, `as_of` and `include_children` as for the summary.
         """
         _check_year(year)
         got = services().reports.figure_events(year, key, organisation_or_default(args.get("organisation")),
                                                _moment("as_of", args.get("as_of")), args.get("include_children"),
-                                               page=args["page"], per_page=args["per_page"])
+                                               page=args["page"], per_page=args["per_page"], after=args["after"])
         if got is None:
             fail(404, f"总结中没有指标 {key} / the summary has no figure {key}")
         return got

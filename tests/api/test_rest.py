@@ -224,6 +224,20 @@ def test_the_summary_counts_logged_job_fairs_and_its_event_ids_resolve(app, clie
     assert {e["record_id"] for e in events} == ids
     assert events[0]["position"] < events[1]["position"]  # in log order
     assert event_digest([e["position"] for e in events]) == online["event_digest"]
+    assert pages[0]["next_after"] == events[0]["position"] and pages[1]["next_after"] is None
+    walked, after = [], None  # by cursor: the same events, page by page, without counting the pages before
+    for _ in range(3):
+        got = client.get(f"{url}&per_page=1" + (f"&after={after}" if after is not None else ""), headers=staff)
+        assert got.status_code == 200, got.get_data(as_text=True)
+        body = got.get_json()
+        walked += body["events"]
+        after = body["next_after"]
+        if after is None:
+            break
+    assert walked == events and body["page"] is None and body["total"] == 2
+    last = client.get(f"{url}&after={events[-1]['position']}", headers=staff).get_json()
+    assert last["events"] == [] and last["next_after"] is None
+    assert "after" in assert_error(client.get(f"{url}&after=-1", headers=staff), 422)["errors"]
     missing = client.get("/api/summary/2020/figures/no.such/events", headers=staff)
     assert missing.status_code == 404 and "no.such" in missing.get_json()["message"]
     assert client.get(f"{url}&per_page=0", headers=staff).status_code == 422
