@@ -51,6 +51,7 @@ if not __package__:  # run as a path (python scripts/bench.py): make the project
 
 from domain.catalogue import KINDS_BY_KEY, Kind  # noqa: E402
 from domain.uscc import make_uscc  # noqa: E402
+from projections import figure_state  # noqa: E402
 from projections.reports import Reports  # noqa: E402
 from service.bootstrap import Settings, bootstrap  # noqa: E402
 from service.ledger import Ledger  # noqa: E402
@@ -377,6 +378,20 @@ def measure_rebuild(data: Path) -> dict:
         position = reports.rebuild()
         rebuild_s = time.perf_counter() - started
         rss_after = peak_rss_mb()
+        # A rebuild over live views makes again the figure states they keep (the office's summaries read
+        # during the run): timed apart, on the rebuilt file, from the states of the run's own views file.
+        kept = ([], [])
+        if (data / "views.sqlite").exists():
+            live = sqlite3.connect(f"file:{data / 'views.sqlite'}?mode=ro", uri=True)
+            try:
+                kept = figure_state.kept(live)
+            except sqlite3.OperationalError:  # a views file without figure states
+                pass
+            finally:
+                live.close()
+        started = time.perf_counter()
+        states = figure_state.remake(reports.store.db, *kept)
+        states_s = time.perf_counter() - started
         base2, _ = raw_scan(db_file, table)
         db = reports.store.db
         view_events = db.execute("SELECT COUNT(*) FROM events").fetchone()[0]
@@ -393,6 +408,8 @@ def measure_rebuild(data: Path) -> dict:
         "raw_scan_s": round(baseline, 3), "raw_scan_runs_s": [round(base1, 3), round(base2, 3)],
         "raw_scan_events_per_s": round(scanned / baseline) if baseline else None,
         "ratio": round(baseline / rebuild_s, 4) if rebuild_s else None,
+        "states": states, "states_s": round(states_s, 3),
+        "ratio_with_states": round(baseline / (rebuild_s + states_s), 4) if rebuild_s else None,
         "peak_rss_mb_before_rebuild": rss_before,
         "peak_rss_mb": rss_after,
         "views_file_mb": round((folder / "views.sqlite").stat().st_size / 2**20, 1),
@@ -495,6 +512,8 @@ def run(args: argparse.Namespace) -> dict:
     say(f"  raw scan (sqlite3 + json.loads): {rb['raw_scan_s']:.2f} s, {rb['raw_scan_events_per_s']:,} events/s")
     say(f"  Reports.rebuild():               {rb['rebuild_s']:.2f} s, {rb['rebuild_events_per_s']:,} events/s")
     say(f"  rebuild speed vs raw scan (goal ≥ 0.5×): {rb['ratio']:.3f}×")
+    say(f"  + the live views' {rb['states']} figure state(s) made again before the swap: {rb['states_s']:.2f} s "
+        f"→ {rb['ratio_with_states']:.3f}× with them")
     say(f"  view: {rb['view_events']:,} events, {rb['view_records']:,} records ({rb['view_retracted']:,} retracted); "
         f"peak RSS {rb['peak_rss_mb']:.0f} MB (info); views file {rb['views_file_mb']} MB, "
         f"ledger file {rb['ledger_file_mb']} MB")
@@ -525,7 +544,8 @@ def run(args: argparse.Namespace) -> dict:
 
 
 # The figures of the issue's goals, at the top level of the final JSON (None where not measured).
-GOALS = (("rebuild_ratio", "≥ 0.5× raw scan + json.loads"), ("rebuild_rss_mb", "< 300 MB at 1M"),
+GOALS = (("rebuild_ratio", "≥ 0.5× raw scan + json.loads"),
+         ("rebuild_ratio_with_states", "info: and the kept figure states"), ("rebuild_rss_mb", "< 300 MB at 1M"),
          ("summary_after_event_ms", "summary after an event, p50/p99 by size"),
          ("summary_body_bytes", "info"), ("post_p99_ms_16", "≤ 30 ms"), ("post_per_s_16", "info"),
          ("append_ratio", "≥ 0.6× raw per-row insert"), ("import_ratio", "≥ 0.5× raw one-transaction insert"),
@@ -545,6 +565,7 @@ def headline(results: dict) -> dict:
     summary = results.get("summary") or []
     return {
         "rebuild_ratio": get("rebuild", "ratio"), "rebuild_rss_mb": get("rebuild", "peak_rss_mb"),
+        "rebuild_ratio_with_states": get("rebuild", "ratio_with_states"),
         "summary_after_event_ms": {str(row["events"]): {"p50": row["cycle_p50_ms"], "p99": row["cycle_p99_ms"]}
                                    for row in summary},
         "summary_body_bytes": summary[-1]["summary_body_bytes"] if summary else None,

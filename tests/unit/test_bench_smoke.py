@@ -46,6 +46,8 @@ def test_the_quick_bench_reports_every_figure(tmp_path):
     assert rebuild["position"] == generated["events"]
     assert rebuild["view_retracted"] == generated["retracted"]
     assert isinstance(rebuild["ratio"], (int, float)) and rebuild["ratio"] > 0
+    # the summaries read during the run kept their states: the rebuild's remaking of them is timed apart
+    assert rebuild["states"] >= 1 and 0 < rebuild["ratio_with_states"] <= rebuild["ratio"]
 
     sizes = [s["events"] for s in result["summary"]]
     assert sizes == [500, 1000, 2000]
