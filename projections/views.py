@@ -54,9 +54,30 @@ EVENT_COLUMNS = {
     "recorded_at": str, "actor": str, "reason": str, "changes": str, "occurred_on": str,
 }
 COMMON = set(COMMON_NAMES) - {"firms"}
-# json.dumps(value, ensure_ascii=False[, sort_keys=True]) without building an encoder per call: the same text.
-_dumps = json.JSONEncoder(ensure_ascii=False).encode
-_dumps_sorted = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
+# The JSON text of facts, firms and changes in the view rows: compact UTF-8 (keys sorted for facts and
+# changes) by msgspec, ten times json.dumps' speed; what msgspec refuses (a lone surrogate) is written by
+# the stdlib encoder instead. Readers parse the text (json.loads) or match values in it with LIKE, so the
+# separators are no one's concern.
+_std_dumps = json.JSONEncoder(ensure_ascii=False).encode
+_std_dumps_sorted = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
+_msg_dumps = msgspec.json.Encoder().encode
+_msg_dumps_sorted = msgspec.json.Encoder(order="sorted").encode
+
+
+def _dumps(value: Any) -> str:
+    try:
+        return _msg_dumps(value).decode()
+    except (UnicodeEncodeError, TypeError, OverflowError):
+        return _std_dumps(value)
+
+
+def _dumps_sorted(value: Any) -> str:
+    try:
+        return _msg_dumps_sorted(value).decode()
+    except (UnicodeEncodeError, TypeError, OverflowError):
+        return _std_dumps_sorted(value)
+
+
 _record_values = itemgetter(*RECORD_COLUMNS)
 CACHE_KIB = 65536  # SQLite page cache of the view file: its random-keyed indexes outgrow the 2 MB default
 
