@@ -14,7 +14,8 @@ the fold (projections/views.py) keeps, in the same transaction as its tracking p
   figure_totals   per (state, slot): value, records, and the count and multiset hash of the events behind
                   it (projections/provenance.py: the digest is additive, so it is kept by deltas too).
   record_counts   live records per (organisation, year, kind, theme): the narrative's counts and the targets'
-                  actuals, kept for the (organisation, year)s in count_scopes (made on demand like a state).
+                  actuals, kept for the (organisation, year)s in count_scopes (made on demand like a state);
+  record_months   and per (organisation, year, kind, month), for the summary page's chart, kept alike.
 A new state drops those of superseded template revisions (``_prune``); a rebuild starts with none.
 
 A slot is a figure key, or ``key@prev`` for the year before (what a ``change`` figure compares with).
@@ -50,7 +51,8 @@ from projections.summary import (
 )
 
 PREV = "@prev"
-TABLES = ("figure_scopes", "figure_contrib", "figure_items", "figure_totals", "record_counts", "count_scopes")
+TABLES = ("figure_scopes", "figure_contrib", "figure_items", "figure_totals", "record_counts", "record_months",
+          "count_scopes")
 SCOPE = "digest = ? AND organisation = ? AND year = ? AND slot = ?"
 
 
@@ -86,6 +88,12 @@ def create_tables(db) -> None:
            "PRIMARY KEY (organisation, year, kind, theme)) WITHOUT ROWID")
     if "count_scopes" not in names:
         ex("CREATE TABLE count_scopes (organisation TEXT, year INTEGER, PRIMARY KEY (organisation, year))")
+    if "record_months" not in names:
+        ex("CREATE TABLE record_months (organisation TEXT, year INTEGER, kind TEXT, month INTEGER, n INTEGER, "
+           "PRIMARY KEY (organisation, year, kind, month)) WITHOUT ROWID")
+        # a file kept counts before it kept months: its counts are made again, with their months, on demand
+        ex("DELETE FROM count_scopes")
+        ex("DELETE FROM record_counts")
 
 
 def reset(db) -> None:
@@ -384,6 +392,8 @@ def after(db, state: dict | None, new_rows: dict[str, dict], events: list[tuple]
             if row is not None and (row.organisation, row.year) in counted:
                 db.conn.execute("INSERT INTO record_counts VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET n = n + ?",
                                 [row.organisation, row.year, row.kind, row.theme, sign, sign])
+                db.conn.execute("INSERT INTO record_months VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET n = n + ?",
+                                [row.organisation, row.year, row.kind, int(row.occurred_on[5:7]), sign, sign])
         ev_old = _ev(old_positions.get(rid, []))
         ev_new = _ev(old_positions.get(rid, []) + added.get(rid, []))
         orgs = {r.organisation for r in (old_live, new_live) if r is not None}
@@ -409,6 +419,7 @@ def after(db, state: dict | None, new_rows: dict[str, dict], events: list[tuple]
                         if nc is not None:
                             _apply(db, totals, key, slot, rid, new_live.created_position, nc, ev_new, 1, events_of)
     db.conn.execute("DELETE FROM record_counts WHERE n = 0")
+    db.conn.execute("DELETE FROM record_months WHERE n = 0")
     totals.write()
 
 
@@ -484,6 +495,10 @@ def remake(db, scopes: Iterable[tuple[str, str, int]], counts: Iterable[tuple[st
 
 
 def _ensure_counts(db, counts: list[tuple[str, int]]) -> None:
+    counts = [(o, y) for o, y in counts if db.execute(
+        "SELECT 1 FROM count_scopes WHERE organisation = ? AND year = ?", [o, y]).fetchone() is None]
+    if not counts:
+        return
     conn = db.conn
     conn.execute("BEGIN IMMEDIATE")
     try:
@@ -502,6 +517,9 @@ def _count(conn, counts: Iterable[tuple[str, int]]) -> None:
             continue
         conn.execute("INSERT INTO record_counts SELECT organisation, year, kind, theme, COUNT(*) FROM records "
                      "WHERE organisation = ? AND year = ? AND retracted = 0 GROUP BY kind, theme", [org, y])
+        conn.execute("INSERT INTO record_months SELECT organisation, year, kind, CAST(substr(occurred_on, 6, 2) AS "
+                     "INTEGER) m, COUNT(*) FROM records WHERE organisation = ? AND year = ? AND retracted = 0 "
+                     "GROUP BY kind, m", [org, y])
         conn.execute("INSERT INTO count_scopes VALUES (?, ?)", [org, y])
 
 
@@ -738,6 +756,24 @@ def kind_rows(db, orgs: list[str], year: int, kinds: Iterable[str]) -> list[Row]
                         f"AND kind IN ({_marks(kinds)}) ORDER BY created_position", [*orgs, year, *kinds])
     names = [d[0] for d in cursor.description]
     return [Row.from_db(dict(zip(names, r))) for r in cursor]
+
+
+def activity(db, organisation: str, year: int, left_out: Iterable[str]) -> tuple[dict[int, int], dict[str, int]]:
+    """Live records per month and per theme of the year, but of the kinds ``left_out``, from the kept counts
+    (made first where missing)."""
+    _ensure_counts(db, [(organisation, year)])
+    left_out = set(left_out)
+    months = {m: 0 for m in range(1, 13)}
+    for kind, month, n in db.execute("SELECT kind, month, n FROM record_months WHERE organisation = ? AND year = ?",
+                                     [organisation, year]):
+        if kind not in left_out:
+            months[month] = months.get(month, 0) + n
+    themes: dict[str, int] = {}
+    for kind, theme, n in db.execute("SELECT kind, theme, n FROM record_counts WHERE organisation = ? AND year = ?",
+                                     [organisation, year]):
+        if kind not in left_out:
+            themes[theme] = themes.get(theme, 0) + n
+    return months, themes
 
 
 def kind_count(db, organisation: str, year: int, kind: str) -> int | None:

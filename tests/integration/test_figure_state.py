@@ -106,6 +106,22 @@ def compare(reports: Reports, org: str, year: int, include_children: bool | None
         assert (len(ids), event_digest(ids)) == (f["event_count"], f["event_digest"]), key
 
 
+def compare_activity(reports: Reports, org: str, year: int) -> None:
+    """The summary page's chart from the kept counts == counted from the year's rows."""
+    db = reports.store.db
+    template = template_for(db, org, year)
+    work = {s.key for s in template.work_sections}
+    left_out = {k.key for k in template.kinds if k.theme not in work}
+    rows = [r for r in db.execute("SELECT kind, theme, occurred_on FROM records WHERE organisation = ? AND year = ? "
+                                  "AND retracted = 0", [org, year]) if r[0] not in left_out]
+    months = {m: sum(1 for r in rows if int(r[2][5:7]) == m) for m in range(1, 13)}
+    themes: dict[str, int] = {}
+    for r in rows:
+        themes[r[1]] = themes.get(r[1], 0) + 1
+    got = reports.activity(year, org)
+    assert (got["months"], got["themes"]) == (months, themes)
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                                                    HealthCheck.function_scoped_fixture])
 @given(ops=st.lists(OP, min_size=1, max_size=40), start=st.lists(st.integers(0, 10_000), min_size=3, max_size=12))
@@ -143,6 +159,7 @@ def test_kept_figures_equal_the_recomputation_from_the_rows(ops, start, sqlite_o
                         pass
                 elif op[0] == "read":
                     reports.summary(op[2], op[1])
+                    reports.activity(op[2], op[1])
                 elif op[0] == "evidence":  # an event in the record's history: its figures' event sets grow
                     rid, _ = logged[op[1] % len(logged)]
                     try:
@@ -157,6 +174,7 @@ def test_kept_figures_equal_the_recomputation_from_the_rows(ops, start, sqlite_o
             for year in (2020, 2021):
                 for org in ORGS:
                     compare(reports, org, year)
+                    compare_activity(reports, org, year)
                 compare(reports, CITY, year)  # the roll-up, with each district's part
                 compare(reports, CITY, year, include_children=False)
         finally:
@@ -220,6 +238,29 @@ def test_a_rebuild_makes_the_kept_states_before_it_swaps_and_the_fold_moves_them
         monkeypatch.undo()
         compare(reports, CITY, 2020)
         compare(reports, ORGS[1], 2020)
+    finally:
+        reports.store.db.close()
+        ledger.close()
+
+
+def test_a_views_file_that_kept_counts_without_months_makes_them_again(tmp_path, sqlite_only):
+    from projections.views import ViewStore
+
+    services = bootstrap(Settings(data=tmp_path))
+    ledger, reports = services.ledger, services.reports
+    try:
+        for n in range(8):
+            ledger.log(payload(n, n, ORGS[0], 2020), actor="t")
+        reports.summary(2020, ORGS[0])
+        db = reports.store.db
+        assert db.execute("SELECT COUNT(*) FROM count_scopes").fetchone()[0] > 0
+        db.execute("DROP TABLE record_months")  # as a file written before the months were kept
+        db.conn.commit()
+        again = ViewStore(reports.store.path)
+        assert again.db.execute("SELECT COUNT(*) FROM count_scopes").fetchone()[0] == 0
+        again.db.close()
+        compare_activity(reports, ORGS[0], 2020)
+        assert reports.store.db.execute("SELECT SUM(n) FROM record_months").fetchone()[0] > 0
     finally:
         reports.store.db.close()
         ledger.close()
