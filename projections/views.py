@@ -42,7 +42,11 @@ TRACKING_NAME = "views"
 # (organisation, year, …) also gives the summary's narrative per kind its first titles of the year in log
 # order (projections/figure_state.py).
 INDEXES = (("records", ("organisation", "year", "kind", "retracted", "created_position")),
-           ("records", ("kind", "occurred_on")), ("events", ("record_id",)), ("events", ("recorded_at",)))
+           ("records", ("kind", "occurred_on")), ("events", ("record_id",)), ("events", ("recorded_at",)),
+           # the record list's order (newest happening first), for all and for one organisation: a page
+           # reads its rows off the index instead of sorting every matching record
+           ("records", ("occurred_on", "created_position")),
+           ("records", ("organisation", "occurred_on", "created_position")))
 RECORD_COLUMNS = {
     "id": str, "kind": str, "event": str, "theme": str, "organisation": str, "subject_id": str, "subject": str,
     "occurred_on": str, "ends_on": str, "year": int, "title": str, "notes": str, "key": str, "firms": str,

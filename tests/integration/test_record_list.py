@@ -1,0 +1,42 @@
+"""The record list (台账) reads a page off an index in its order, newest happening first: SQLite sorts no
+matching record to answer a page, for the whole ledger, one organisation, a year or a kind; and the page
+holds the rows it did before, in that order."""
+from __future__ import annotations
+
+from tests.helpers import valid_payload
+
+
+def _plans(reports, calls):
+    db = reports.store.db
+    seen: list[str] = []
+    db.conn.set_trace_callback(seen.append)
+    try:
+        for kw in calls:
+            reports.list_records(**kw)
+    finally:
+        db.conn.set_trace_callback(None)
+    return seen
+
+
+def test_a_page_of_the_list_sorts_nothing(ledger, reports):
+    days = ["2020-03-01", "2020-01-15", "2019-12-31", "2020-03-01", "2021-02-02", "2020-07-07"]
+    ids = []
+    for i, day in enumerate(days):
+        ids.append(str(ledger.log(valid_payload("job_fair", key=f"l-{i}", title=f"第{i}场", occurred_on=day,
+                                                  ends_on=day)).id))
+    calls = [{}, {"year": 2020}, {"organisation": valid_payload("job_fair")["organisation"]},
+             {"year": 2020, "kind": "job_fair"}, {"page": 2, "size": 2}]
+    rows, total = reports.list_records(year=2020)
+    assert total == 4
+    assert [r["occurred_on"] for r in rows] == ["2020-07-07", "2020-03-01", "2020-03-01", "2020-01-15"]
+    assert [r["id"] for r in rows][1:3] == [ids[3], ids[0]]  # the same day: the later logged first
+    every, _ = reports.list_records()
+    assert [r["id"] for r in every] == [ids[4], ids[5], ids[3], ids[0], ids[1], ids[2]]
+    page2, _ = reports.list_records(page=2, size=2)
+    assert [r["id"] for r in page2] == [ids[3], ids[0]]
+    db = reports.store.db
+    for sql in _plans(reports, calls):
+        if "ORDER BY occurred_on DESC" not in sql:
+            continue
+        plan = " / ".join(r[3] for r in db.execute("EXPLAIN QUERY PLAN " + sql))
+        assert "TEMP B-TREE FOR ORDER BY" not in plan, (sql, plan)
