@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
 
-from projections import figure_state
+from projections import figure_state, firm_uses
 from projections import org_units as unit_views
 from projections import templates as template_views
 from projections.chain import chain_checkpoint, link, raw_rows, verify
@@ -402,19 +402,7 @@ class Reports:
         """Firms already in the ledger ({name, uscc}), most used first, matching a prefix of name or code
         (in the records of ``organisations`` only, when given: a user's unit scope)."""
         self.catch_up()
-        counts: dict[tuple, int] = {}
-        where, params = "", []
-        if organisations is not None:
-            where = f" AND organisation IN ({','.join('?' * len(organisations))})" if organisations else " AND 0"
-            params = list(organisations)
-        for r in self.store.db.query(f"SELECT firms FROM records WHERE firms != '[]' AND retracted = 0{where}", params):
-            for f in json.loads(r["firms"]):
-                name, code = f.get("name") or "", f.get("uscc") or ""
-                if prefix and not (name.startswith(prefix) or code.startswith(prefix.upper()) or prefix in name):
-                    continue
-                counts[(name, code)] = counts.get((name, code), 0) + 1
-        ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
-        return [{"name": k[0] or None, "uscc": k[1] or None, "uses": n} for k, n in ranked]
+        return firm_uses.suggestions(self.store.db, prefix, limit, organisations)
 
     def activity(self, year: int, organisation: str | None = None) -> dict:
         """Live actions per month and per theme of a year (for the summary page's chart)."""

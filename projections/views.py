@@ -32,7 +32,7 @@ from domain.org_units import OrgUnit
 from domain.subjects import Chamber, Enterprise, Entry
 from domain.template_log import SummaryTemplate, TemplateChoices
 from domain.years import Year
-from projections import evidence, figure_state
+from projections import evidence, figure_state, firm_uses
 from projections import org_units as unit_views
 from projections import templates as template_views
 
@@ -255,6 +255,7 @@ class ViewStore:
         template_views.create_tables(db)
         unit_views.create_tables(db)
         evidence.create_table(db)
+        firm_uses.create_table(db)
         figure_state.create_tables(db)
         self.create_indexes()
 
@@ -286,7 +287,7 @@ class ViewStore:
     def reset(self) -> None:
         with self.db.conn:
             for table in ("records", "subjects", "events", "seals", "templates", "template_choices", "org_units",
-                          "org_unit_names", evidence.TABLE):
+                          "org_unit_names", evidence.TABLE, firm_uses.TABLE):
                 self.db.execute(f"DELETE FROM [{table}]")
             figure_state.reset(self.db)
             self.db.execute("DELETE FROM tracking")
@@ -346,6 +347,7 @@ class ViewStore:
         units: list[tuple] = []
         attachments: dict[tuple[str, str], dict] = {}
         events: list[tuple] = []
+        firms_before: dict[str, Any] = {}
         last = None
         for n in notifications:
             last = n.id
@@ -364,7 +366,10 @@ class ViewStore:
                 records[record_id]["version"] = 1  # the fact's own version (its subject's counts all facts)
             elif step in ("corrected", "retracted"):
                 record_id = _uuid_text(data["fact_id"]) if "fact_id" in data else oid
-                row = records.get(record_id) or self._record(record_id)
+                row = records.get(record_id)
+                if row is None:  # written before this batch: what it counted so far, before it changes
+                    row = self._record(record_id)
+                    firms_before[record_id] = firm_uses.part(row)
                 if step == "corrected":
                     facts = json.loads(row["facts"])
                     for name, value in changes.items():
@@ -437,6 +442,7 @@ class ViewStore:
                 self.db.conn.executemany(
                     f"INSERT OR REPLACE INTO records ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
                     [_record_values(r) for r in records.values()])
+                firm_uses.add(self.db, firms_before, records)
             self.db.conn.executemany(
                 f"INSERT OR REPLACE INTO events ({', '.join(EVENT_COLUMNS)}) "
                 f"VALUES ({', '.join('?' * len(EVENT_COLUMNS))})", events)

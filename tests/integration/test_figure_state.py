@@ -122,6 +122,25 @@ def compare_activity(reports: Reports, org: str, year: int) -> None:
     assert (got["months"], got["themes"]) == (months, themes)
 
 
+def compare_firms(reports: Reports) -> None:
+    """The firm suggestions kept by the fold == counted from every live record's firms."""
+    rows = reports.store.db.execute("SELECT organisation, firms FROM records WHERE retracted = 0").fetchall()
+    for organisations in (None, [ORGS[0]], list(ORGS)):
+        for prefix in ("", "企业", "新", "9"):
+            counts: dict[tuple, int] = {}
+            for org, firms in rows:
+                if organisations is not None and org not in organisations:
+                    continue
+                for f in json.loads(firms):
+                    name, code = f.get("name") or "", f.get("uscc") or ""
+                    if prefix and not (prefix in name or code.startswith(prefix.upper())):
+                        continue
+                    counts[(name, code)] = counts.get((name, code), 0) + 1
+            ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+            expected = [{"name": k[0] or None, "uscc": k[1] or None, "uses": n} for k, n in ranked]
+            assert reports.firm_suggestions(prefix, limit=10_000, organisations=organisations) == expected
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                                                    HealthCheck.function_scoped_fixture])
 @given(ops=st.lists(OP, min_size=1, max_size=40), start=st.lists(st.integers(0, 10_000), min_size=3, max_size=12))
@@ -176,6 +195,7 @@ def test_kept_figures_equal_the_recomputation_from_the_rows(ops, start, sqlite_o
                     compare(reports, org, year)
                     compare_activity(reports, org, year)
                 compare(reports, CITY, year)  # the roll-up, with each district's part
+                compare_firms(reports)
                 compare(reports, CITY, year, include_children=False)
         finally:
             reports.store.db.close()

@@ -72,8 +72,9 @@ def test_a_rebuild_gives_the_views_of_a_fold_from_nothing(ledger, reports, tmp_p
     for i in range(30):
         ledger.log(valid_payload("job_fair", key=f"fair-{i}", title=f"第{i}场"))
     reports.catch_up()
-    tables = ("records", "events", "subjects", "tracking")
+    tables = ("records", "events", "subjects", "tracking", "firm_uses")
     before = {t: list(reports.store.db.execute(f"SELECT * FROM {t} ORDER BY 1")) for t in tables}
+    assert before["firm_uses"]
     reports.rebuild()
     after = {t: list(reports.store.db.execute(f"SELECT * FROM {t} ORDER BY 1")) for t in tables}
     assert after == before
