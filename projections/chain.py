@@ -19,7 +19,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Iterator
 
 from domain import merkle
-from domain.chain import GENESIS, entry_bytes, link
+from domain.chain import GENESIS, entry_and_link, link
 
 __all__ = ["GENESIS", "link", "raw_rows", "verify", "Verification", "Problem", "load_checkpoint",
            "CHECKPOINT_FORMAT", "SEAL_TOPIC"]
@@ -149,15 +149,16 @@ def verify(recorder: Any, *, checkpoint: dict | None = None, integrity: Callable
         previous_position = n.id
         if not isinstance(n.state, (bytes, bytearray, memoryview)):
             result.fail(n.id, f"state stored as {type(n.state).__name__}, not bytes: written outside the application")
-        try:
-            entry = entry_bytes(n.id, n.originator_id, n.originator_version, n.topic, n.state)
+        try:  # the canonical bytes once: the Merkle leaf and the chain link are both made from them
+            entry, digest = entry_and_link(bytes.fromhex(head), n.id, n.originator_id, n.originator_version,
+                                           n.topic, n.state)
         except (TypeError, ValueError, struct.error) as e:
             result.fail(n.id, f"stored row cannot be read as an event ({e}): written outside the application")
             head = stored.get(n.id, head)
             continue
         result.leaves.append(merkle.leaf_hash(entry))
         result.positions.append(n.id)
-        head = link(head, n.id, n.originator_id, n.originator_version, n.topic, n.state)
+        head = digest.hex()
         if n.id in wanted:
             result.heads[n.id] = head
         if n.id not in stored:
