@@ -12,6 +12,8 @@ from __future__ import annotations
 import base64
 from typing import Any
 
+from eventsourcing.persistence import StoredEvent
+
 from domain import merkle
 from domain.chain import entry_bytes
 from domain.years import YearAlreadyClosed, seal_is_valid
@@ -55,7 +57,7 @@ def verify(services: Any, checkpoint: dict | None = None, signed: str | None = N
         if chain:
             wanted.add(chain[0])
     result = services.reports.verify(checkpoint=checkpoint, integrity=ledger.integrity_check,
-                                      contiguous_positions=ledger.is_sqlite, decode=ledger.mapper.to_domain_event,
+                                      contiguous_positions=ledger.is_sqlite, decode=_reads_back(ledger),
                                       heads_at=wanted)
     _check_seal_macs(result, services.settings.seal_key())
     verifier = services.settings.verifier()
@@ -71,6 +73,19 @@ def verify(services: Any, checkpoint: dict | None = None, signed: str | None = N
     check_files(services, result)  # every stored evidence file against its digest (service/evidence.py)
     result.sort()
     return result
+
+
+def _reads_back(ledger: Any):
+    """``decode`` for the chain's verify: the application's own mapper reads the stored event back (its
+    originator id converted as the recorder converts it), raising when it cannot."""
+    mapper, convert = ledger.mapper, getattr(ledger.recorder, "convert_originator_id", None)
+
+    def decode(originator_id: Any, version: int, topic: Any, state: Any) -> None:
+        if convert is not None and isinstance(originator_id, str):
+            originator_id = convert(originator_id)
+        mapper.to_domain_event(StoredEvent(originator_id, version, topic, state))
+
+    return decode
 
 
 def _unverified_chain_line(note: str) -> tuple[int, str] | None:
