@@ -12,12 +12,11 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from eventsourcing.persistence import StoredEvent
-
 from domain import merkle
 from domain.chain import entry_bytes
 from domain.years import YearAlreadyClosed, seal_is_valid
 from service.evidence import check_files
+from service.readback import ReadBack
 from service.scope import EVERYTHING, Scope
 from service.signing import (
     PUBLIC_KEY_VARIABLE,
@@ -75,17 +74,12 @@ def verify(services: Any, checkpoint: dict | None = None, signed: str | None = N
     return result
 
 
-def _reads_back(ledger: Any):
-    """``decode`` for the chain's verify: the application's own mapper reads the stored event back (its
-    originator id converted as the recorder converts it), raising when it cannot."""
-    mapper, convert = ledger.mapper, getattr(ledger.recorder, "convert_originator_id", None)
-
-    def decode(originator_id: Any, version: int, topic: Any, state: Any) -> None:
-        if convert is not None and isinstance(originator_id, str):
-            originator_id = convert(originator_id)
-        mapper.to_domain_event(StoredEvent(originator_id, version, topic, state))
-
-    return decode
+def _reads_back(ledger: Any) -> ReadBack:
+    """``decode`` for the chain's verify: does each event read back as the application reads it
+    (service/readback.py), its originator id converted as the recorder converts it."""
+    recorder = ledger.recorder
+    id_type = getattr(getattr(recorder, "datastore", None), "originator_id_type", "uuid")
+    return ReadBack(ledger.mapper, getattr(recorder, "convert_originator_id", None), uuid_ids=id_type == "uuid")
 
 
 def _unverified_chain_line(note: str) -> tuple[int, str] | None:
