@@ -69,6 +69,7 @@ class Verification:
     leaves: list[bytes] = field(default_factory=list, repr=False)  # the Merkle leaf of each event, in order
     positions: list[int] = field(default_factory=list, repr=False)  # the position of each leaf
     heads: dict[int, str] = field(default_factory=dict, repr=False)  # recomputed links at the positions asked for
+    kept: list[tuple[int, Any, Any]] = field(default_factory=list, repr=False)  # (position, topic, state) asked for
 
     def fail(self, position: int | None, why: str) -> None:
         self.ok = False
@@ -142,7 +143,7 @@ def _link_pages(recorder: Any) -> Iterator[list[tuple[int, str]]]:
 
 def verify(recorder: Any, *, checkpoint: dict | None = None, integrity: Callable[[], list[str]] | None = None,
            contiguous_positions: bool = True, decode: Callable[[Any, int, Any, Any], Any] | None = None,
-           heads_at: set[int] = frozenset()) -> Verification:
+           heads_at: set[int] = frozenset(), keep_topics: frozenset = frozenset()) -> Verification:
     """Recompute the chain and the Merkle leaves from the raw rows and check them against the stored chain.
 
     Checks, in order: the store's own integrity check; every (originator, version) once and each
@@ -151,7 +152,8 @@ def verify(recorder: Any, *, checkpoint: dict | None = None, integrity: Callable
     breaks it); no link without its event (a deleted row); each event reads back (``decode``, called
     with the originator id, version, topic and state as stored, raising when the application cannot
     read the event); every seal's head; an unsigned checkpoint's head (``checkpoint``: position and
-    head). Writes nothing.
+    head). Writes nothing. The raw (position, topic, state) of the events of ``keep_topics`` are kept in
+    ``kept``, in order, for checks of their own (the evidence files: service/evidence.py).
     """
     result = Verification()
     if integrity is not None:
@@ -213,6 +215,8 @@ def verify(recorder: Any, *, checkpoint: dict | None = None, integrity: Callable
             except Exception as e:  # a row the application cannot read must be reported, not crash the check
                 fail(position, f"the event cannot be read ({type(e).__name__}: {e}): written outside the "
                                "application")
+        if topic in keep_topics:
+            result.kept.append((position, topic, state))
         if topic == SEAL_TOPIC:
             seal = _seal_of(position, state)
             if seal is None:
