@@ -27,7 +27,9 @@ def _raw(value: Any) -> bytes:
 
 def entry_bytes(position: int, originator_id: Any, version: int, topic: Any, state: Any) -> bytes:
     """The canonical bytes of one stored event (TypeError/struct.error when a part is not storable)."""
-    oid, topic, state = str(originator_id).encode(), _raw(topic), _raw(state)
+    oid = str(originator_id).encode()
+    topic = topic.encode() if type(topic) is str else _raw(topic)  # the common types without a call
+    state = state if type(state) is bytes else _raw(state)
     return b"".join((_int8(position), _len4(len(oid)), oid, _int8(version), _len4(len(topic)), topic,
                      _len4(len(state)), state))
 

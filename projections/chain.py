@@ -172,8 +172,9 @@ def verify(recorder: Any, *, checkpoint: dict | None = None, integrity: Callable
     seen: set[tuple[Any, int]] = set()
     head, previous_position, unlinked, orphans = GENESIS_DIGEST, 0, [], []
     leaves, positions, leaf_hash, fail = result.leaves, result.positions, merkle.leaf_hash, result.fail
+    events = 0
     for position, oid, version, topic, state, stored in chained_rows(recorder, orphans):
-        result.events += 1
+        events += 1
         key = (oid, version)
         if key in seen:
             fail(position, f"duplicate event {oid} v{version}")
@@ -223,6 +224,7 @@ def verify(recorder: Any, *, checkpoint: dict | None = None, integrity: Callable
                 fail(position, "a year's seal that cannot be read: written outside the application")
             else:
                 result.seals.append(seal)
+    result.events = events
     for p in unlinked[:20]:
         result.fail(p, "event without its chain link: written behind the application's back")
     if len(unlinked) > 20:

@@ -42,6 +42,12 @@ def now_iso() -> str:
 
 
 _hex32 = re.compile("[0-9a-f]{32}").fullmatch
+# UUID.hex (what the store writes) as str(UUID) — the text the chain hashes — in SQL; NULL for any other value
+_IS_HEX32 = ("typeof(e.originator_id) = 'text' AND length(e.originator_id) = 32 "
+             "AND e.originator_id NOT GLOB '*[^0-9a-f]*'")
+_CANONICAL_SQL = (f"CASE WHEN {_IS_HEX32} THEN substr(e.originator_id, 1, 8) || '-' || "
+                  "substr(e.originator_id, 9, 4) || '-' || substr(e.originator_id, 13, 4) || '-' || "
+                  "substr(e.originator_id, 17, 4) || '-' || substr(e.originator_id, 21) END")
 
 
 def _uuid_text(stored: Any) -> Any:
@@ -148,16 +154,22 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
         order: each raw row beside the link the store wrote with it, both read by one statement (so one
         snapshot: an event written meanwhile comes with its link). The originator id is its canonical text
         (``str(UUID)``, what the chain hashes) when it reads as a UUID, else the stored value as it is."""
+        uuid_ids = self.datastore.originator_id_type == "uuid"
+        oid = _CANONICAL_SQL if uuid_ids else "e.originator_id"
         with self.datastore.transaction(commit=False) as c:
             cursor = c.sqlite_cursor
             cursor.row_factory = None  # plain tuples: no sqlite3.Row per row
-            cursor.execute(f"SELECT e.rowid, e.originator_id, e.originator_version, e.topic, e.state, c.hash "
+            cursor.execute(f"SELECT e.rowid, {oid}, e.originator_version, e.topic, e.state, c.hash "
                            f"FROM {self.events_table_name} AS e LEFT JOIN {CHAIN_TABLE} AS c ON c.position = e.rowid "
                            "WHERE e.rowid >= ? ORDER BY e.rowid LIMIT ?", [start, limit])
             rows = cursor.fetchall()
-        if self.datastore.originator_id_type != "uuid":
-            return rows
-        return [(p, _uuid_text(oid), v, t, s, h) for p, oid, v, t, s, h in rows]
+            if not uuid_ids or all(row[1] is not None for row in rows):
+                return rows
+            # ids not written as UUID.hex: as the recorder's UUID() reads them (or as stored, when not UUIDs)
+            cursor.execute(f"SELECT e.rowid, e.originator_id FROM {self.events_table_name} AS e WHERE e.rowid >= ? AND "
+                           f"e.rowid <= ? AND NOT ({_IS_HEX32})", [rows[0][0], rows[-1][0]])
+            spelled = {p: _uuid_text(text) for p, text in cursor.fetchall()}
+        return [row if row[1] is not None else (row[0], spelled.get(row[0]), *row[2:]) for row in rows]
 
     def select_orphan_links(self, limit: int = 20) -> list[int]:
         """Positions that hold a link but no event (the first ``limit``): chained events deleted since."""

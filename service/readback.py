@@ -11,7 +11,7 @@ steps, and is never more lenient:
   the topic, the id convertor, building an object of the class), and a topic that fails any of them
   sends each of its events through the full read;
 * per event: the UTF-8 text, the same stdlib JSON scanner without the object hook (the hook changes
-  no syntax), a dict at the top, the stored class version equal to the class's (no upcast to run),
+  no syntax) over the whole of it, a dict at the top, the stored class version equal to the class's (no upcast to run),
   and every custom-typed object decoded by its registered transcoding — found in the bytes, each
   ``"_type_"`` of the state accounted for by a plain ``{"_type_":"…","_data_":"…"}`` (an escape
   ``\\u`` anywhere, which could spell the key otherwise, sends the event through the full read).
@@ -23,6 +23,7 @@ application's own error.
 from __future__ import annotations
 
 import json
+import json.scanner
 import re
 from typing import Any, Callable
 from uuid import UUID
@@ -53,7 +54,8 @@ class ReadBack:
         self.quick = type(transcoder) is JSONTranscoder and mapper.cipher is None and mapper.compressor is None
         # the registered transcodings by their name's UTF-8 (the name as the stored bytes spell it)
         self.names = {name.encode(): t for name, t in transcoder.names.items()} if self.quick else {}
-        self.loads = json.JSONDecoder().decode  # the transcoder's decoder, less its object hook
+        # the scanner of the transcoder's decoder, less its object hook (the hook changes no syntax)
+        self.scan = json.scanner.make_scanner(json.JSONDecoder())
         self.topics: dict[Any, int | None] = {}  # topic → its class's version, or _UNREADABLE
         self.full_reads = 0  # events read the whole way (for the bench and the curious)
 
@@ -76,11 +78,14 @@ class ReadBack:
         if not (type(originator_id) is self.id_type or (self.id_type is UUID and type(originator_id) is str
                                                          and _CANONICAL(originator_id))):
             return False  # an id the recorder would not hand over as it stands: the full read converts it
-        try:
-            data = self.loads(state.decode("utf8"))
+        if state[:1] != b"{":
+            return False
+        try:  # what JSONDecoder.decode does with text that starts with "{": one scan, nothing after it
+            text = state.decode("utf8")
+            data, end = self.scan(text, 0)
         except Exception:  # noqa: BLE001 - not UTF-8, not JSON (or nested past the stack): the full read says
             return False
-        if type(data) is not dict or data.get("class_version", 1) != class_version:
+        if end != len(text) or type(data) is not dict or data.get("class_version", 1) != class_version:
             return False  # not a dict of attributes, or an upcast to run: the full read does it
         marks = state.count(_TYPE_KEY)
         if marks:
