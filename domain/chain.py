@@ -15,10 +15,9 @@ import struct
 from typing import Any
 
 GENESIS = "0" * 64
-
-
-def _part(data: bytes) -> bytes:
-    return struct.pack(">I", len(data)) + data
+GENESIS_DIGEST = bytes(32)
+_int8 = struct.Struct(">q").pack  # positions and versions
+_len4 = struct.Struct(">I").pack  # the length before each variable part
 
 
 def _raw(value: Any) -> bytes:
@@ -28,8 +27,19 @@ def _raw(value: Any) -> bytes:
 
 def entry_bytes(position: int, originator_id: Any, version: int, topic: Any, state: Any) -> bytes:
     """The canonical bytes of one stored event (TypeError/struct.error when a part is not storable)."""
-    return b"".join((struct.pack(">q", position), _part(str(originator_id).encode()), struct.pack(">q", version),
-                     _part(_raw(topic)), _part(_raw(state))))
+    oid = str(originator_id).encode()
+    topic = topic.encode() if type(topic) is str else _raw(topic)  # the common types without a call
+    state = state if type(state) is bytes else _raw(state)
+    return b"".join((_int8(position), _len4(len(oid)), oid, _int8(version), _len4(len(topic)), topic,
+                     _len4(len(state)), state))
+
+
+def entry_and_link(previous: bytes, position: int, originator_id: Any, version: int, topic: Any,
+                   state: Any) -> tuple[bytes, bytes]:
+    """An event's canonical bytes and its chain link, both from one encoding: ``previous`` and the link
+    are raw 32-byte digests (``link`` is the same hash in hex; the Merkle leaf is made from the bytes)."""
+    entry = entry_bytes(position, originator_id, version, topic, state)
+    return entry, hashlib.sha256(previous + entry).digest()
 
 
 def link(previous_hex: str, position: int, originator_id: Any, version: int, topic: Any, state: Any) -> str:

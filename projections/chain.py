@@ -19,7 +19,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Iterator
 
 from domain import merkle
-from domain.chain import GENESIS, entry_bytes, link
+from domain.chain import GENESIS, GENESIS_DIGEST, entry_and_link, link
 
 __all__ = ["GENESIS", "link", "raw_rows", "verify", "Verification", "Problem", "load_checkpoint",
            "CHECKPOINT_FORMAT", "SEAL_TOPIC"]
@@ -27,6 +27,7 @@ __all__ = ["GENESIS", "link", "raw_rows", "verify", "Verification", "Problem", "
 CHECKPOINT_FORMAT = "taizhang-checkpoint/1"
 SEAL_TOPIC = "taizhang:YearClosed"
 LINK_PAGE = 20000
+ORPHANS_NAMED = 20  # links without their event named one by one
 
 
 def raw_rows(recorder: Any, page: int = 5000, stop: int | None = None) -> Iterator[Any]:
@@ -38,18 +39,6 @@ def raw_rows(recorder: Any, page: int = 5000, stop: int | None = None) -> Iterat
             return
         yield from batch
         position = batch[-1].id
-
-
-def stored_links(recorder: Any) -> dict[int, str]:
-    """The chain the store holds: position → link."""
-    out: dict[int, str] = {}
-    start = 1
-    while True:
-        batch = recorder.select_links(start=start, limit=LINK_PAGE)
-        if not batch:
-            return out
-        out.update(batch)
-        start = batch[-1][0] + 1
 
 
 def chain_checkpoint(recorder: Any) -> dict:
@@ -80,6 +69,7 @@ class Verification:
     leaves: list[bytes] = field(default_factory=list, repr=False)  # the Merkle leaf of each event, in order
     positions: list[int] = field(default_factory=list, repr=False)  # the position of each leaf
     heads: dict[int, str] = field(default_factory=dict, repr=False)  # recomputed links at the positions asked for
+    kept: list[tuple[int, Any, Any]] = field(default_factory=list, repr=False)  # (position, topic, state) asked for
 
     def fail(self, position: int | None, why: str) -> None:
         self.ok = False
@@ -102,16 +92,68 @@ class Verification:
                 "problems": [{"position": p.position, "why": p.why} for p in self.problems], "notes": self.notes}
 
 
+def chained_rows(recorder: Any, orphans: list[int], page: int = 5000) -> Iterator[tuple]:
+    """(position, originator id, version, topic, state, stored link or None) of every stored event, in
+    order, streamed a page at a time (no map of the whole chain is held); the positions of links without
+    their event are added to ``orphans``. The store's own one-statement join when it has it (SQLite),
+    else its events merged with pages of its links."""
+    if hasattr(recorder, "select_chained_events"):
+        position = 0
+        while True:
+            batch = recorder.select_chained_events(start=position + 1, limit=page)
+            if not batch:
+                break
+            yield from batch
+            position = batch[-1][0]
+        orphans.extend(recorder.select_orphan_links(limit=ORPHANS_NAMED))
+        return
+    pages = _link_pages(recorder)
+    links: list[tuple[int, str]] = []
+    i = 0
+    for n in raw_rows(recorder):
+        while True:
+            if i == len(links):
+                links, i = next(pages, []), 0
+                if not links:
+                    pages = iter(())
+                    break
+            if links[i][0] >= n.id:
+                break
+            orphans.append(links[i][0])  # a link below this event's position that no event had
+            i += 1
+        hit = i < len(links) and links[i][0] == n.id
+        yield n.id, n.originator_id, n.originator_version, n.topic, n.state, links[i][1] if hit else None
+        i += hit
+    orphans.extend(p for p, _ in links[i:])
+    for rest in pages:
+        orphans.extend(p for p, _ in rest)
+
+
+def _link_pages(recorder: Any) -> Iterator[list[tuple[int, str]]]:
+    if not hasattr(recorder, "select_links"):
+        return
+    start = 1
+    while True:
+        batch = recorder.select_links(start=start, limit=LINK_PAGE)
+        if not batch:
+            return
+        yield batch
+        start = batch[-1][0] + 1
+
+
 def verify(recorder: Any, *, checkpoint: dict | None = None, integrity: Callable[[], list[str]] | None = None,
-           contiguous_positions: bool = True, decode: Callable[[Any], Any] | None = None,
-           heads_at: set[int] = frozenset()) -> Verification:
+           contiguous_positions: bool = True, decode: Callable[[Any, int, Any, Any], Any] | None = None,
+           heads_at: set[int] = frozenset(), keep_topics: frozenset = frozenset()) -> Verification:
     """Recompute the chain and the Merkle leaves from the raw rows and check them against the stored chain.
 
     Checks, in order: the store's own integrity check; every (originator, version) once and each
     originator's versions 1..n without gaps; positions without gaps (SQLite: a gap is a deleted row);
     every event has its stored link, equal to the recomputed one (an edited, swapped or inserted row
-    breaks it); no link without its event (a deleted row); each event reads back (``decode``); every
-    seal's head; an unsigned checkpoint's head (``checkpoint``: position and head). Writes nothing.
+    breaks it); no link without its event (a deleted row); each event reads back (``decode``, called
+    with the originator id, version, topic and state as stored, raising when the application cannot
+    read the event); every seal's head; an unsigned checkpoint's head (``checkpoint``: position and
+    head). Writes nothing. The raw (position, topic, state) of the events of ``keep_topics`` are kept in
+    ``kept``, in order, for checks of their own (the evidence files: service/evidence.py).
     """
     result = Verification()
     if integrity is not None:
@@ -119,9 +161,6 @@ def verify(recorder: Any, *, checkpoint: dict | None = None, integrity: Callable
             result.fail(None, f"store integrity check: {message}")
     if not hasattr(recorder, "select_links"):
         result.fail(None, "this event store keeps no chain: every event is unvouched for")
-        stored: dict[int, str] = {}
-    else:
-        stored = stored_links(recorder)
     wanted = set(heads_at)
     for n in recorder.select_notifications(start=1, limit=1_000_000, topics=[SEAL_TOPIC]):
         seal = _seal(n)  # the seals first: the links at their positions come before them
@@ -129,67 +168,74 @@ def verify(recorder: Any, *, checkpoint: dict | None = None, integrity: Callable
             wanted.add(int(seal["position"]))
     if checkpoint:
         wanted.add(int(checkpoint["position"]))
-    versions: dict[str, int] = {}
-    seen: set[tuple[str, int]] = set()
-    head, previous_position, unlinked = GENESIS, 0, []
-    for n in raw_rows(recorder):
-        result.events += 1
-        oid = str(n.originator_id)
-        if (oid, n.originator_version) in seen:
-            result.fail(n.id, f"duplicate event {oid} v{n.originator_version}")
-        seen.add((oid, n.originator_version))
+    versions: dict[Any, int] = {}
+    seen: set[tuple[Any, int]] = set()
+    head, previous_position, unlinked, orphans = GENESIS_DIGEST, 0, [], []
+    leaves, positions, leaf_hash, fail = result.leaves, result.positions, merkle.leaf_hash, result.fail
+    events = 0
+    for position, oid, version, topic, state, stored in chained_rows(recorder, orphans):
+        events += 1
+        key = (oid, version)
+        if key in seen:
+            fail(position, f"duplicate event {oid} v{version}")
+        seen.add(key)
         last = versions.get(oid, 0)
-        if n.originator_version > last + 1:
-            result.fail(n.id, f"{oid} jumps from version {last} to {n.originator_version}: an event is missing")
-        versions[oid] = max(last, n.originator_version)
-        if contiguous_positions and n.id != previous_position + 1:
-            gone = f"position {n.id - 1} is" if n.id - 1 == previous_position + 1 else \
-                f"positions {previous_position + 1}–{n.id - 1} are"
-            result.fail(previous_position + 1, f"{gone} missing: rows were deleted")
-        previous_position = n.id
-        if not isinstance(n.state, (bytes, bytearray, memoryview)):
-            result.fail(n.id, f"state stored as {type(n.state).__name__}, not bytes: written outside the application")
-        try:
-            entry = entry_bytes(n.id, n.originator_id, n.originator_version, n.topic, n.state)
+        if version != last + 1:
+            if version > last + 1:
+                fail(position, f"{oid} jumps from version {last} to {version}: an event is missing")
+            versions[oid] = max(last, version)
+        else:
+            versions[oid] = version
+        if position != previous_position + 1 and contiguous_positions:
+            gone = f"position {position - 1} is" if position - 1 == previous_position + 1 else \
+                f"positions {previous_position + 1}–{position - 1} are"
+            fail(previous_position + 1, f"{gone} missing: rows were deleted")
+        previous_position = position
+        if type(state) is not bytes and not isinstance(state, (bytes, bytearray, memoryview)):
+            fail(position, f"state stored as {type(state).__name__}, not bytes: written outside the application")
+        try:  # the canonical bytes once: the Merkle leaf and the chain link are both made from them
+            entry, digest = entry_and_link(head, position, oid, version, topic, state)
         except (TypeError, ValueError, struct.error) as e:
-            result.fail(n.id, f"stored row cannot be read as an event ({e}): written outside the application")
-            head = stored.get(n.id, head)
+            fail(position, f"stored row cannot be read as an event ({e}): written outside the application")
+            head = _digest(stored, head)
             continue
-        result.leaves.append(merkle.leaf_hash(entry))
-        result.positions.append(n.id)
-        head = link(head, n.id, n.originator_id, n.originator_version, n.topic, n.state)
-        if n.id in wanted:
-            result.heads[n.id] = head
-        if n.id not in stored:
-            unlinked.append(n.id)
-        elif stored[n.id] != head:
-            result.fail(n.id, "chain hash differs from the link stored with the event: this event (or one before "
-                              "it since the last good link) was altered, swapped or inserted")
-            head = stored[n.id]  # resynchronise so that later damage is reported on its own
+        leaves.append(leaf_hash(entry))
+        positions.append(position)
+        head = digest
+        if stored is None:
+            unlinked.append(position)
+        elif stored != digest.hex():
+            fail(position, "chain hash differs from the link stored with the event: this event (or one before "
+                           "it since the last good link) was altered, swapped or inserted")
+            head = _digest(stored, head)  # resynchronise so that later damage is reported on its own
+        if position in wanted:
+            result.heads[position] = digest.hex()
         if decode is not None:
             try:
-                decode(n)
+                decode(oid, version, topic, state)
             except Exception as e:  # a row the application cannot read must be reported, not crash the check
-                result.fail(n.id, f"the event cannot be read ({type(e).__name__}: {e}): written outside the "
-                                  "application")
-        if n.topic == SEAL_TOPIC:
-            seal = _seal(n)
+                fail(position, f"the event cannot be read ({type(e).__name__}: {e}): written outside the "
+                               "application")
+        if topic in keep_topics:
+            result.kept.append((position, topic, state))
+        if topic == SEAL_TOPIC:
+            seal = _seal_of(position, state)
             if seal is None:
-                result.fail(n.id, "a year's seal that cannot be read: written outside the application")
+                fail(position, "a year's seal that cannot be read: written outside the application")
             else:
                 result.seals.append(seal)
+    result.events = events
     for p in unlinked[:20]:
         result.fail(p, "event without its chain link: written behind the application's back")
     if len(unlinked) > 20:
         result.fail(unlinked[20], f"… and {len(unlinked) - 20} more events without their chain link")
-    missing = sorted(set(stored) - set(result.positions))
-    for p in missing[:20]:
+    for p in orphans[:ORPHANS_NAMED]:
         result.fail(p, "a chained event is no longer in the store: deleted")
     origin = recorder.chain_origin() if hasattr(recorder, "chain_origin") else None
     if origin and origin["chained_through"]:
         result.notes.append(f"positions 1–{origin['chained_through']} were chained when this ledger was first "
                             f"started with the write-time chain ({origin['chained_at']}), not as they were written")
-    result.position, result.head = previous_position, head
+    result.position, result.head = previous_position, head.hex()
     _check_seal_heads(result, wanted)
     if checkpoint:
         p = int(checkpoint["position"])
@@ -204,13 +250,26 @@ def verify(recorder: Any, *, checkpoint: dict | None = None, integrity: Callable
     return result
 
 
-def _seal(n: Any) -> dict | None:
+def _digest(stored: Any, head: bytes) -> bytes:
+    """The stored link as a digest, to go on from; ``head`` when there is none or it is not a SHA-256 in hex."""
     try:
-        data = json.loads(bytes(n.state) if not isinstance(n.state, str) else n.state)
+        digest = bytes.fromhex(stored)
+    except (TypeError, ValueError):
+        return head
+    return digest if len(digest) == 32 else head
+
+
+def _seal(n: Any) -> dict | None:
+    return _seal_of(n.id, n.state)
+
+
+def _seal_of(position: int, state: Any) -> dict | None:
+    try:
+        data = json.loads(bytes(state) if not isinstance(state, str) else state)
         seal = {k: data[k] for k in ("organisation", "year", "position", "head")}
     except (ValueError, KeyError, TypeError):
         return None
-    seal.update(hmac=data.get("hmac") or "", note=data.get("note") or "", event_position=n.id)
+    seal.update(hmac=data.get("hmac") or "", note=data.get("note") or "", event_position=position)
     return seal
 
 

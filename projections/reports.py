@@ -283,11 +283,12 @@ class Reports:
 
     def verify(self, *, checkpoint: dict | None = None, integrity: Callable[[], list[str]] | None = None,
                contiguous_positions: bool = True, decode: Callable[[Any], Any] | None = None,
-               heads_at: set[int] = frozenset()):
+               heads_at: set[int] = frozenset(), keep_topics: frozenset = frozenset()):
         """Recompute the chain from the raw rows against the links the store wrote with them. Reads only the
         event store: nothing is folded or written first (a read-only folder gets the same answer)."""
         return verify(self.recorder, checkpoint=checkpoint, integrity=integrity,
-                      contiguous_positions=contiguous_positions, decode=decode, heads_at=heads_at)
+                      contiguous_positions=contiguous_positions, decode=decode, heads_at=heads_at,
+                      keep_topics=keep_topics)
 
     def audit_lines(self):
         """The whole log, each event with its position, raw state and chain hash (JSON lines)."""

@@ -15,7 +15,8 @@ from typing import Any
 from domain import merkle
 from domain.chain import entry_bytes
 from domain.years import YearAlreadyClosed, seal_is_valid
-from service.evidence import check_files
+from service.evidence import EVIDENCE_TOPICS, check_files
+from service.readback import ReadBack
 from service.scope import EVERYTHING, Scope
 from service.signing import (
     PUBLIC_KEY_VARIABLE,
@@ -55,8 +56,8 @@ def verify(services: Any, checkpoint: dict | None = None, signed: str | None = N
         if chain:
             wanted.add(chain[0])
     result = services.reports.verify(checkpoint=checkpoint, integrity=ledger.integrity_check,
-                                      contiguous_positions=ledger.is_sqlite, decode=ledger.mapper.to_domain_event,
-                                      heads_at=wanted)
+                                      contiguous_positions=ledger.is_sqlite, decode=_reads_back(ledger),
+                                      heads_at=wanted, keep_topics=EVIDENCE_TOPICS)
     _check_seal_macs(result, services.settings.seal_key())
     verifier = services.settings.verifier()
     _check_signed_seals(result, verifier)
@@ -68,9 +69,17 @@ def verify(services: Any, checkpoint: dict | None = None, signed: str | None = N
                 _check_tree(result, read_checkpoint(signed, verifier), "the signed checkpoint")
             except NoteError as e:
                 result.fail(None, f"the signed checkpoint is refused: {e}")
-    check_files(services, result)  # every stored evidence file against its digest (service/evidence.py)
+    check_files(services, result)  # every live attachment's file against its digest, from the log just read
     result.sort()
     return result
+
+
+def _reads_back(ledger: Any) -> ReadBack:
+    """``decode`` for the chain's verify: does each event read back as the application reads it
+    (service/readback.py), its originator id converted as the recorder converts it."""
+    recorder = ledger.recorder
+    id_type = getattr(getattr(recorder, "datastore", None), "originator_id_type", "uuid")
+    return ReadBack(ledger.mapper, getattr(recorder, "convert_originator_id", None), uuid_ids=id_type == "uuid")
 
 
 def _unverified_chain_line(note: str) -> tuple[int, str] | None:

@@ -16,9 +16,11 @@ Chosen through eventsourcing's own setting ``APPLICATION_RECORDER_TOPIC`` (servi
 """
 from __future__ import annotations
 
+import re
 import sqlite3
 from datetime import datetime, timezone
 from typing import Any, Sequence
+from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError, StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
@@ -37,6 +39,26 @@ class ChainBroken(RuntimeError):
 
 def now_iso() -> str:
     return datetime.now(timezone.utc).isoformat()
+
+
+_hex32 = re.compile("[0-9a-f]{32}").fullmatch
+# UUID.hex (what the store writes) as str(UUID) — the text the chain hashes — in SQL; NULL for any other value
+_IS_HEX32 = ("typeof(e.originator_id) = 'text' AND length(e.originator_id) = 32 "
+             "AND e.originator_id NOT GLOB '*[^0-9a-f]*'")
+_CANONICAL_SQL = (f"CASE WHEN {_IS_HEX32} THEN substr(e.originator_id, 1, 8) || '-' || "
+                  "substr(e.originator_id, 9, 4) || '-' || substr(e.originator_id, 13, 4) || '-' || "
+                  "substr(e.originator_id, 17, 4) || '-' || substr(e.originator_id, 21) END")
+
+
+def _uuid_text(stored: Any) -> Any:
+    """``str(UUID(stored))`` — the store writes ``UUID.hex``, so that is cut at the hyphens without parsing
+    it; any other spelling goes through UUID(), and a value that is no UUID is answered as stored."""
+    if type(stored) is str and _hex32(stored):
+        return f"{stored[:8]}-{stored[8:12]}-{stored[12:16]}-{stored[16:20]}-{stored[20:]}"
+    try:
+        return str(UUID(stored))
+    except (TypeError, ValueError, AttributeError):
+        return stored
 
 
 class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
@@ -126,6 +148,35 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
             c.execute(f"SELECT position, hash FROM {CHAIN_TABLE} WHERE position >= ? ORDER BY position LIMIT ?",
                       [start, limit])
             return [(r[0], r[1]) for r in c.fetchall()]
+
+    def select_chained_events(self, start: int = 1, limit: int = 5000) -> list[tuple]:
+        """(position, originator id, version, topic, state, link or None) of the events from ``start`` on, in
+        order: each raw row beside the link the store wrote with it, both read by one statement (so one
+        snapshot: an event written meanwhile comes with its link). The originator id is its canonical text
+        (``str(UUID)``, what the chain hashes) when it reads as a UUID, else the stored value as it is."""
+        uuid_ids = self.datastore.originator_id_type == "uuid"
+        oid = _CANONICAL_SQL if uuid_ids else "e.originator_id"
+        with self.datastore.transaction(commit=False) as c:
+            cursor = c.sqlite_cursor
+            cursor.row_factory = None  # plain tuples: no sqlite3.Row per row
+            cursor.execute(f"SELECT e.rowid, {oid}, e.originator_version, e.topic, e.state, c.hash "
+                           f"FROM {self.events_table_name} AS e LEFT JOIN {CHAIN_TABLE} AS c ON c.position = e.rowid "
+                           "WHERE e.rowid >= ? ORDER BY e.rowid LIMIT ?", [start, limit])
+            rows = cursor.fetchall()
+            if not uuid_ids or all(row[1] is not None for row in rows):
+                return rows
+            # ids not written as UUID.hex: as the recorder's UUID() reads them (or as stored, when not UUIDs)
+            cursor.execute(f"SELECT e.rowid, e.originator_id FROM {self.events_table_name} AS e WHERE e.rowid >= ? AND "
+                           f"e.rowid <= ? AND NOT ({_IS_HEX32})", [rows[0][0], rows[-1][0]])
+            spelled = {p: _uuid_text(text) for p, text in cursor.fetchall()}
+        return [row if row[1] is not None else (row[0], spelled.get(row[0]), *row[2:]) for row in rows]
+
+    def select_orphan_links(self, limit: int = 20) -> list[int]:
+        """Positions that hold a link but no event (the first ``limit``): chained events deleted since."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(f"SELECT c.position FROM {CHAIN_TABLE} AS c LEFT JOIN {self.events_table_name} AS e "
+                      "ON e.rowid = c.position WHERE e.rowid IS NULL ORDER BY c.position LIMIT ?", [limit])
+            return [r[0] for r in c.fetchall()]
 
     def chain_head(self) -> tuple[int, str]:
         with self.datastore.transaction(commit=False) as c:
