@@ -530,6 +530,7 @@ GOALS = (("rebuild_ratio", "≥ 0.5× raw scan + json.loads"), ("rebuild_rss_mb"
          ("summary_body_bytes", "info"), ("post_p99_ms_16", "≤ 30 ms"), ("post_per_s_16", "info"),
          ("append_ratio", "≥ 0.6× raw per-row insert"), ("import_ratio", "≥ 0.5× raw one-transaction insert"),
          ("verify_ratio", "≥ 0.6× raw scan + SHA-256 chain"), ("pg_append_ratio", "≥ 0.6× raw psycopg per row"),
+         ("pg_appends_per_s_16", "info (16 writers; raw psycopg per row beside)"),
          ("pg_rebuild_ratio", "≥ 0.5× raw server-side cursor"))
 
 
@@ -552,6 +553,8 @@ def headline(results: dict) -> dict:
         "append_ratio": get("append", "ratio"), "import_ratio": get("import", "ratio"),
         "verify_ratio": get("verify", "verify_vs_raw_scan"),
         "pg_append_ratio": get("postgres", "append_ratio"), "pg_rebuild_ratio": get("postgres", "rebuild_ratio"),
+        "pg_appends_per_s_16": get("postgres", "appends_per_s_16"),
+        "pg_append_ratio_16": get("postgres", "append_ratio_16"),
     }
 
 
