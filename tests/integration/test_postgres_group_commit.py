@@ -217,3 +217,36 @@ def test_appends_acknowledged_in_groups_before_a_kill_9_are_all_there(pg_store, 
     assert set(acknowledged) <= stored
     assert ledger.integrity_check() == []
     _chain_checks(ledger, tmp_path)
+
+
+def test_a_request_of_several_events_is_chained_event_by_event_beside_a_failing_one(pg_ledger, tmp_path):  # noqa: F811
+    recorder = pg_ledger.recorder
+    pg_ledger.log(valid_payload("job_fair", key="one"))
+    several = _stored(pg_ledger, "a") + _stored(pg_ledger, "b") + _stored(pg_ledger, "c")
+    taken = list(recorder.select_events(record_id_for("one"))) + _stored(pg_ledger, "d")  # one new, one taken
+    requests = [Request(taken, {}), Request(several, {}), Request(_stored(pg_ledger, "e"), {})]
+    recorder._write_group(requests)
+    assert isinstance(requests[0].error, IntegrityError)
+    assert not recorder.select_events(record_id_for("d"))  # all or nothing: its new event is not there either
+    assert len(requests[1].result) == 3 and requests[1].result == sorted(requests[1].result)
+    assert [n.originator_id for n in recorder.select_notifications(start=1, limit=100)] == [
+        record_id_for(k) for k in ("one", "a", "b", "c", "e")]
+    _chain_checks(pg_ledger, tmp_path)
+
+
+def test_an_append_below_the_chain_head_is_refused_and_stores_nothing(pg_store, pg_env):  # noqa: F811
+    """The chain holds a position the next event would take (the store's tail was deleted, or the
+    sequence set back): the append is refused, not chained on from the wrong place."""
+    from service.chained_recorder import ChainBroken
+
+    open_one, schema = pg_store
+    ledger = open_one()
+    ledger.log(valid_payload("job_fair", key="one"))
+    with _connect(pg_env) as conn:
+        conn.execute(f'INSERT INTO "{schema}".taizhang_events_chain VALUES (1000, %s)', ["f" * 64])
+    with pytest.raises(ChainBroken, match="is chained already"):
+        ledger.recorder.insert_events(_stored(ledger, "two"))
+    assert not ledger.recorder.select_events(record_id_for("two"))
+    with _connect(pg_env) as conn:
+        conn.execute(f'DELETE FROM "{schema}".taizhang_events_chain WHERE position = 1000')
+    assert ledger.log(valid_payload("job_fair", key="three")).created  # the connection came back clean
