@@ -123,7 +123,7 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
             pending: list[tuple[bytes, list]] = [(sql["begin"], []), (sql["head"], [])]
             head: tuple[int, str] | None = None
             try:
-                for i, request in enumerate(requests):
+                for request in requests:
                     events = request.events
                     statements = [*pending, *([(b"SAVEPOINT append", [])] if savepoints else []),
                                   (sql["insert"] + b", ".join([b"(%s, %s, %s, %s)"] * len(events))
