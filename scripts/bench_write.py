@@ -172,6 +172,8 @@ if __name__ == "__main__":
 
 PG = {"POSTGRES_HOST": "127.0.0.1", "POSTGRES_PORT": "5432", "POSTGRES_USER": "taizhang",
       "POSTGRES_PASSWORD": "taizhang", "POSTGRES_DBNAME": "taizhang_test"}  # as tests/conftest.py's defaults
+PG_WRITERS = 16  # concurrent appenders in pg_bench, as many as the HTTP bench's clients
+PG_SLICES = 5  # turns of one writer / PG_WRITERS writers / raw psycopg in pg_bench
 
 
 def raw_chain_scan(db_file: str, table: str = "stored_events") -> tuple[float, int]:
@@ -200,18 +202,53 @@ def raw_chain_scan(db_file: str, table: str = "stored_events") -> tuple[float, i
     return time.perf_counter() - t, n
 
 
-def _appends_per_s(ledger, seconds: float) -> float:
-    """One new action per durable transaction, one writer: Ledger.save of an aggregate made from valid values."""
+def _appends(ledger, deadline: float, seed: int = 11, prefix: str = "append") -> int:
+    """Ledger.save of one new action (made from valid values) at a time until the deadline: how many."""
     from scripts.bench import Generator
 
-    gen = Generator(seed=11)
-    n, deadline, started = 0, time.perf_counter() + seconds, time.perf_counter()
+    gen = Generator(seed=seed)
+    n = 0
     while time.perf_counter() < deadline:
         kind = gen.rng.choices(gen.kinds, gen.weights)[0]
         values = gen.values(kind)
-        ledger.save(ledger._new_action(kind, f"append-{gen.serial}", values, "bench"))  # keys of their own
+        ledger.save(ledger._new_action(kind, f"{prefix}-{gen.serial}", values, "bench"))  # keys of their own
         n += 1
+    return n
+
+
+def _appends_per_s(ledger, seconds: float) -> float:
+    """One new action per durable transaction, one writer: Ledger.save of an aggregate made from valid values."""
+    started = time.perf_counter()
+    n = _appends(ledger, started + seconds)
     return n / (time.perf_counter() - started)
+
+
+def _concurrent_appends_per_s(ledger, seconds: float, writers: int = 16, tag: str = "") -> dict:
+    """The same from ``writers`` threads at once (one ledger, as the web app's threads share it): appends
+    per second in all, and how many transactions they took where the recorder groups them."""
+    group = getattr(ledger.recorder, "_group", None)
+    before = (group.groups, group.requests) if group else (0, 0)
+    counts = [0] * writers
+    start = threading.Barrier(writers + 1)
+    deadline = [0.0]
+
+    def writer(i: int) -> None:
+        start.wait()
+        counts[i] = _appends(ledger, deadline[0], seed=100 + i, prefix=f"append{writers}{tag}-{i}")
+
+    threads = [threading.Thread(target=writer, args=(i,)) for i in range(writers)]
+    for t in threads:
+        t.start()
+    started = time.perf_counter()
+    deadline[0] = started + seconds
+    start.wait()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - started
+    group = getattr(ledger.recorder, "_group", None)
+    groups = (group.groups - before[0], group.requests - before[1]) if group else (None, None)
+    return {"writers": writers, "appends": sum(counts), "seconds": elapsed, "appends_per_s": round(sum(counts) / elapsed, 1),
+            "transactions": groups[0], "requests": groups[1]}
 
 
 def append_bench(seconds: float = 5.0, say=print) -> dict:
@@ -299,18 +336,34 @@ def pg_bench(seconds: float = 5.0, events: int = 100_000, say=print) -> dict | N
     try:
         built = bootstrap(Settings(data=folder, ledger_env=env))
         ledger = built.ledger
-        rate = _appends_per_s(ledger, seconds)
+        # one writer, 16 writers and raw psycopg in turns, a slice each: the shared machine's noise (other
+        # work on the two cores, the disk's fsync time) then falls on all three alike
         with _pg_connect() as conn:  # raw psycopg: one row per committed transaction
             conn.execute(f'CREATE TABLE "{schema}".raw (id uuid, version int, topic text, state bytea, '
                          "PRIMARY KEY (id, version))")
             conn.commit()
             state = json.dumps({"title": "讲座", "organisation": "东西湖区工商联"}, ensure_ascii=False).encode() * 2
-            n, deadline, started = 0, time.perf_counter() + seconds, time.perf_counter()
-            while time.perf_counter() < deadline:
-                conn.execute(f'INSERT INTO "{schema}".raw VALUES (%s, 1, %s, %s)', (uuid4(), "x", state))
-                conn.commit()
-                n += 1
-            raw_rate = n / (time.perf_counter() - started)
+            one, many, raw = [0, 0.0], [0, 0.0, 0], [0, 0.0]
+            part = seconds / PG_SLICES
+            for turn in range(PG_SLICES):
+                started = time.perf_counter()
+                one[0] += _appends(ledger, started + part, seed=11 + turn, prefix=f"append-{turn}")
+                one[1] += time.perf_counter() - started
+                concurrent = _concurrent_appends_per_s(ledger, part, PG_WRITERS, tag=str(turn))
+                many[0] += concurrent["appends"]
+                many[1] += concurrent["seconds"]
+                many[2] += concurrent["transactions"] or 0
+                n, started = 0, time.perf_counter()
+                while time.perf_counter() < started + part:
+                    conn.execute(f'INSERT INTO "{schema}".raw VALUES (%s, 1, %s, %s)', (uuid4(), "x", state))
+                    conn.commit()
+                    n += 1
+                raw[0] += n
+                raw[1] += time.perf_counter() - started
+            rate, raw_rate = one[0] / one[1], raw[0] / raw[1]
+            grouped = getattr(ledger.recorder, "_group", None) is not None
+            concurrent = {"appends": many[0], "appends_per_s": round(many[0] / many[1], 1),
+                          "transactions": many[2] if grouped else None}
         Store(ledger, Generator()).grow(events, say=lambda *a: None)
         total = ledger.recorder.max_notification_id() or 0
         table = ledger.recorder.events_table_name
@@ -333,9 +386,13 @@ def pg_bench(seconds: float = 5.0, events: int = 100_000, say=print) -> dict | N
         with _pg_connect(autocommit=True) as conn:
             conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
     out = {"appends_per_s": round(rate, 1), "raw_insert_rows_per_s": round(raw_rate, 1),
-           "append_ratio": round(rate / raw_rate, 3), "events": total, "rebuild_s": round(rebuild_s, 2),
+           "append_ratio": round(rate / raw_rate, 3), f"appends_per_s_{PG_WRITERS}": concurrent["appends_per_s"],
+           f"append_ratio_{PG_WRITERS}": round(concurrent["appends_per_s"] / raw_rate, 3),
+           f"transactions_{PG_WRITERS}": concurrent["transactions"], "events": total, "rebuild_s": round(rebuild_s, 2),
            "raw_scan_s": round(raw_scan_s, 2), "rebuild_ratio": round(raw_scan_s / rebuild_s, 3)}
     say(f"8. PostgreSQL: appends {out['appends_per_s']}/s vs raw psycopg {out['raw_insert_rows_per_s']}/s → "
-        f"{out['append_ratio']}×; rebuild of {total:,} events {rebuild_s:.2f} s vs raw server-side cursor "
+        f"{out['append_ratio']}×; {PG_WRITERS} writers {concurrent['appends_per_s']}/s → "
+        f"{out[f'append_ratio_{PG_WRITERS}']}× ({concurrent['appends']:,} appends in {concurrent['transactions']} "
+        f"transactions); rebuild of {total:,} events {rebuild_s:.2f} s vs raw server-side cursor "
         f"{raw_scan_s:.2f} s → {out['rebuild_ratio']}×")
     return out

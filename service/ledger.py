@@ -207,8 +207,9 @@ class Ledger(Application):
         self._templates: dict[str, Template] = {}  # parsed template revisions by digest (revisions never change)
         self._templates_lock = threading.Lock()
         # Writers of this process queue in-process rather than on the database's lock (SQLite's busy
-        # handler sleeps in growing steps, up to 100 ms): the SQLite recorder groups them into shared
-        # transactions (service/group_commit.py); any other recorder takes them one at a time here.
+        # handler sleeps in growing steps, up to 100 ms; PostgreSQL's table lock is one writer at a time):
+        # the chained recorders group them into shared transactions (service/group_commit.py); any other
+        # recorder takes them one at a time here.
         self._write_lock = None if hasattr(self.recorder, "_write_group") else threading.Lock()
         self._known: dict[UUID, tuple[int, Any]] = {}  # template and choice aggregates: (version, aggregate)
         self.check_storage()
