@@ -45,6 +45,7 @@ class Reports:
         self.evidence = EvidenceView(self.store, self.catch_up)  # attached files (佐证材料), per record and year
         self._organisations: tuple[int, dict[str, int], list[str]] = (-1, {}, [])
         self._years: tuple[int, list[int]] = (-1, [])
+        self._distinct: dict[str, tuple[int, set]] = {}  # values that only ever grow, by what they list
         self._memo: dict[tuple[str, int, int], dict] = {}  # summaries at positions, parsed, in this process
         self.fault: str | None = None  # the storage fault that stopped the last catch-up, if any
         self._ensure_cache()
@@ -90,6 +91,7 @@ class Reports:
         position = self.projector.rebuild(progress=progress, carry=("chain",))  # a fresh file: no summary_cache
         self._ensure_cache()
         self._memo.clear()
+        self._distinct.clear()
         return position
 
     def organisations(self) -> list[str]:
@@ -365,9 +367,32 @@ class Reports:
         return list(self._years[1])
 
     def actors(self) -> list[str]:
-        self.catch_up()
-        return [r["logged_by"] for r in self.store.db.query(
-            "SELECT DISTINCT logged_by FROM records WHERE logged_by IS NOT NULL ORDER BY logged_by")]
+        """Who logged records (the list's filter)."""
+        return sorted(self._grown(
+            "logged_by", "SELECT DISTINCT logged_by FROM records WHERE logged_by IS NOT NULL",
+            "SELECT DISTINCT r.logged_by FROM events e JOIN records r ON r.id = e.record_id AND "
+            "r.created_position = e.position WHERE e.position > ? AND e.position <= ? AND r.logged_by IS NOT NULL"))
+
+    def timeline_choices(self) -> dict[str, list[str]]:
+        """The actors, kinds and event names the audit timeline can be filtered by."""
+        return {column: sorted(self._grown(
+            f"events.{column}", f"SELECT DISTINCT {column} FROM events WHERE {column} IS NOT NULL",
+            f"SELECT DISTINCT {column} FROM events WHERE position > ? AND position <= ? AND {column} IS NOT NULL"))
+            for column in ("actor", "kind", "event")}
+
+    def _grown(self, name: str, every: str, since: str) -> set:
+        """The distinct values of a column that only ever gains values (the events are appended, a record's
+        author never changes): read whole once, then only from the events since (a range of positions)."""
+        position = self.catch_up()
+        seen, values = self._distinct.get(name, (-1, set()))
+        if seen == position:
+            return values
+        if 0 <= seen < position <= seen + 5000:
+            values = values | {r[0] for r in self.store.db.execute(since, [seen, position])}
+        else:
+            values = {r[0] for r in self.store.db.execute(every)}
+        self._distinct[name] = (position, values)
+        return values
 
     def firm_records(self, *, uscc: str | None = None, name: str | None = None,
                      include_retracted: bool = False, organisations: list[str] | None = None) -> list[dict]:

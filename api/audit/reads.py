@@ -115,10 +115,7 @@ def timeline_where(*, since: str | None = None, until: str | None = None, actor:
 
 def timeline_choices() -> dict[str, list[str]]:
     """The actors, kinds and event names the timeline can be filtered by."""
-    db = services().reports.store.db
-    return {column: [r[0] for r in db.execute(
-        f"SELECT DISTINCT {column} FROM events WHERE {column} IS NOT NULL ORDER BY {column}").fetchall()]
-        for column in ("actor", "kind", "event")}
+    return services().reports.timeline_choices()
 
 
 def record_story(record_id: UUID) -> dict:

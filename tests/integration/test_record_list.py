@@ -40,3 +40,24 @@ def test_a_page_of_the_list_sorts_nothing(ledger, reports):
             continue
         plan = " / ".join(r[3] for r in db.execute("EXPLAIN QUERY PLAN " + sql))
         assert "TEMP B-TREE FOR ORDER BY" not in plan, (sql, plan)
+
+
+def test_the_filters_choices_grow_with_the_log_as_a_full_read_gives_them(ledger, reports):
+    db = reports.store.db
+
+    def full() -> tuple[list, dict]:
+        actors = [r[0] for r in db.execute("SELECT DISTINCT logged_by FROM records WHERE logged_by IS NOT NULL "
+                                           "ORDER BY logged_by")]
+        choices = {c: [r[0] for r in db.execute(f"SELECT DISTINCT {c} FROM events WHERE {c} IS NOT NULL "
+                                                 f"ORDER BY {c}")] for c in ("actor", "kind", "event")}
+        return actors, choices
+
+    first = ledger.log(valid_payload("job_fair", key="c-0"), actor="张三")
+    assert reports.actors() == ["张三"]
+    for n, (kind, actor) in enumerate((("talk", "李四"), ("training", "Wang"), ("talk", "张三"))):
+        ledger.log(valid_payload(kind, key=f"c-{n + 1}"), actor=actor)
+        ledger.correct(first.id, {"title": f"更正{n}"}, reason="核对", actor=f"审核{n}")
+        got = (reports.actors(), reports.timeline_choices())
+        assert got == full()
+    assert reports.actors() == ["Wang", "张三", "李四"]  # who logged, not who corrected
+    assert "审核2" in reports.timeline_choices()["actor"]
