@@ -51,6 +51,7 @@ from projections.summary import (
 )
 
 PREV = "@prev"
+POPULATE_CHUNK = 5000  # rows a state is made from at a time
 TABLES = ("figure_scopes", "figure_contrib", "figure_items", "figure_totals", "record_counts", "record_months",
           "count_scopes")
 SCOPE = "digest = ? AND organisation = ? AND year = ? AND slot = ?"
@@ -539,7 +540,8 @@ def _prune(db) -> None:
 
 
 def _populate(db, template: Template, org: str, year: int) -> None:
-    """One state from the rows: every slot's parts added up in memory, then written at once."""
+    """One state from the rows, read a chunk at a time: each slot's contributions written per chunk, its
+    totals and distinct items added up in memory (bounded by the distinct firms and values), then written."""
     digest = template.digest
     by_kind = slots_by_kind(template)
     stock_kinds = sorted({k for s in slots(template) if s.figure.agg in STOCK_AGGS for k in s.figure.kinds})
@@ -552,36 +554,45 @@ def _populate(db, template: Template, org: str, year: int) -> None:
         f"((year BETWEEN ? AND ?) OR (kind IN ({','.join('?' * len(stock_kinds)) or 'NULL'}) AND occurred_on <= ?))",
         [org, *kinds, year - 2, year, *stock_kinds, f"{year}-12-31"])
     names = [d[0] for d in cursor.description]
-    rows = [Row.from_db(dict(zip(names, r))) for r in cursor]
-    positions = _positions(db, [r.id for r in rows])
+    conn = db.conn
     contrib, items, totals = [], {}, {}
     stock: dict[tuple, dict[str, list]] = {}
-    for r in rows:
-        for slot in by_kind.get(r.kind, ()):
-            part = contribution(slot, year, r)
-            if part is None:
-                continue
-            key = (digest, org, year, slot.key)
-            ev = _ev(positions[r.id])
-            approx_value, approx = (float(part.approx[0]), part.approx[1]) if part.approx else (None, None)
-            contrib.append((*key, r.created_position, r.id, str(part.value), approx_value, approx, part.ord,
-                            part.subject, _exp(part.value)))
-            t = totals.setdefault(key, [Decimal(0), 0, 0, 0])
-            agg = slot.figure.agg
-            if agg == "stock_sum":
-                stock.setdefault(key, {}).setdefault(part.subject, []).append((part, r.id, ev))
-                continue
-            t[1] += 1
-            t[2] += ev[0]
-            t[3] = (t[3] + ev[1]) % provenance.MODULUS
-            if part.items:
-                for item in part.items:
-                    refs = items.setdefault((*key, item), 0)
-                    items[(*key, item)] = refs + 1
-                    if refs == 0:
-                        t[0] += 1
-            else:
-                t[0] += part.value
+    while True:  # a chunk of rows at a time: memory stays bounded by the chunk, not the year
+        chunk = cursor.fetchmany(POPULATE_CHUNK)
+        if not chunk:
+            break
+        rows = [Row.from_db(dict(zip(names, r))) for r in chunk]
+        positions = _positions(db, [r.id for r in rows])
+        for r in rows:
+            ev = None
+            for slot in by_kind.get(r.kind, ()):
+                part = contribution(slot, year, r)
+                if part is None:
+                    continue
+                key = (digest, org, year, slot.key)
+                if ev is None:
+                    ev = _ev(positions[r.id])
+                approx_value, approx = (float(part.approx[0]), part.approx[1]) if part.approx else (None, None)
+                contrib.append((*key, r.created_position, r.id, str(part.value), approx_value, approx, part.ord,
+                                part.subject, _exp(part.value)))
+                t = totals.setdefault(key, [Decimal(0), 0, 0, 0])
+                agg = slot.figure.agg
+                if agg == "stock_sum":
+                    stock.setdefault(key, {}).setdefault(part.subject, []).append((part, r.id, ev))
+                    continue
+                t[1] += 1
+                t[2] += ev[0]
+                t[3] = (t[3] + ev[1]) % provenance.MODULUS
+                if part.items:
+                    for item in part.items:
+                        refs = items.setdefault((*key, item), 0)
+                        items[(*key, item)] = refs + 1
+                        if refs == 0:
+                            t[0] += 1
+                else:
+                    t[0] += part.value
+        conn.executemany("INSERT OR REPLACE INTO figure_contrib VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", contrib)
+        contrib = []
     stock_items = []
     for key, subjects in stock.items():
         t = totals[key]
@@ -595,8 +606,6 @@ def _populate(db, template: Template, org: str, year: int) -> None:
             t[1] += 1
             t[2] += ev[0]
             t[3] = (t[3] + ev[1]) % provenance.MODULUS
-    conn = db.conn
-    conn.executemany("INSERT OR REPLACE INTO figure_contrib VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", contrib)
     conn.executemany("INSERT OR REPLACE INTO figure_items (digest, organisation, year, slot, item, refs) "
                      "VALUES (?, ?, ?, ?, ?, ?)", [(*k, n) for k, n in items.items()])
     conn.executemany("INSERT OR REPLACE INTO figure_items VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", stock_items)

@@ -245,6 +245,7 @@ def test_a_rebuild_makes_the_kept_states_before_it_swaps_and_the_fold_moves_them
 
         before = state()
         assert len(before["figure_scopes"]) == 3
+        monkeypatch.setattr(figure_state, "POPULATE_CHUNK", 2)  # made again from the rows two at a time
         reports.rebuild()
         after = state()
         assert after["figure_scopes"] == before["figure_scopes"]
