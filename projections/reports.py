@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
 
-from projections import figure_state, firm_uses
+from projections import figure_state, firm_uses, timeline
 from projections import org_units as unit_views
 from projections import templates as template_views
 from projections.chain import chain_checkpoint, link, raw_rows, verify
@@ -46,6 +46,7 @@ class Reports:
         self._organisations: tuple[int, dict[str, int], list[str]] = (-1, {}, [])
         self._years: tuple[int, list[int]] = (-1, [])
         self._distinct: dict[str, tuple[int, set]] = {}  # values that only ever grow, by what they list
+        self._timeline = (0, 0, 0, 0)  # the whole log's actions: (position, settled through, actions, owned)
         self._memo: dict[tuple[str, int, int], dict] = {}  # summaries at positions, parsed, in this process
         self.fault: str | None = None  # the storage fault that stopped the last catch-up, if any
         self._ensure_cache()
@@ -92,6 +93,7 @@ class Reports:
         self._ensure_cache()
         self._memo.clear()
         self._distinct.clear()
+        self._timeline = (0, 0, 0, 0)
         return position
 
     def organisations(self) -> list[str]:
@@ -379,6 +381,21 @@ class Reports:
             f"events.{column}", f"SELECT DISTINCT {column} FROM events WHERE {column} IS NOT NULL",
             f"SELECT DISTINCT {column} FROM events WHERE position > ? AND position <= ? AND {column} IS NOT NULL"))
             for column in ("actor", "kind", "event")}
+
+    def timeline_totals(self) -> tuple[int, int]:
+        """(user actions, stored events behind them) of the whole log, as projections/timeline.py counts
+        them, from the events since the last call: an action counts when it is appended, a bookkeeping
+        event once the positions it may belong to are all in (``WINDOW`` after it), the newest few afresh."""
+        position = self.catch_up()
+        seen, settled, actions, owned = self._timeline
+        if position < seen:
+            seen, settled, actions, owned = 0, 0, 0, 0
+        db = self.store.db
+        actions += timeline.actions_between(db, seen, position)
+        now_settled = max(position - timeline.WINDOW, settled)
+        owned += timeline.owned_between(db, settled, now_settled)
+        self._timeline = (position, now_settled, actions, owned)
+        return actions, actions + owned + timeline.owned_between(db, now_settled, position)
 
     def _grown(self, name: str, every: str, since: str) -> set:
         """The distinct values of a column that only ever gains values (the events are appended, a record's

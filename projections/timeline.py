@@ -111,9 +111,24 @@ def counts(db: Any, where: list[str], params: list, action: str | None = None) -
     return row[0], row[0] + row[1]
 
 
+def actions_between(db: Any, low: int, high: int) -> int:
+    """User actions at positions in (low, high]."""
+    return db.execute(f"SELECT COUNT(*) FROM events e WHERE {action_condition(None)} AND e.position > ? "
+                      "AND e.position <= ?", [low, high]).fetchone()[0]
+
+
+def owned_between(db: Any, low: int, high: int) -> int:
+    """Bookkeeping events at positions in (low, high] that were saved with an action (they count among its
+    events). Final once the ``WINDOW`` positions after ``high`` are in the view: the log only grows."""
+    return db.execute(f"SELECT COUNT(*) FROM (SELECT {_OWNER} AS owner FROM events b WHERE b.event IN "
+                      f"{_in(BOOKKEEPING)} AND b.position > ? AND b.position <= ?) WHERE owner IS NOT NULL",
+                      [low, high]).fetchone()[0]
+
+
 def action_page(db: Any, where: list[str], params: list, *, action: str | None = None, page: int = 1,
-                size: int = 50, ascending: bool = False) -> ActionPage:
-    """One page of actions matching the filters, each with the stored events it was saved with."""
+                size: int = 50, ascending: bool = False, totals: tuple[int, int] | None = None) -> ActionPage:
+    """One page of actions matching the filters, each with the stored events it was saved with.
+    ``totals``: (actions, events) when the caller has them (the whole log's, kept per position)."""
     clause = _clause(where, action)
     page = max(int(page), 1)
     rows = [dict(r) for r in db.query(
@@ -137,7 +152,7 @@ def action_page(db: Any, where: list[str], params: list, *, action: str | None =
                 f"WHERE b.event IN {_in(BOOKKEEPING)} AND b.position BETWEEN ? AND ?) "
                 f"WHERE owner IN ({', '.join('?' * len(positions))})", [low, high, *positions]):
             attached.setdefault(b["owner"], []).append(dict(b))
-    total_actions, total_events = counts(db, where, params, action)
+    total_actions, total_events = totals if totals is not None else counts(db, where, params, action)
     for row in rows:
         row["action"] = action_of(row["event"])
         row["changes"] = json.loads(row["changes"]) if row["changes"] else None

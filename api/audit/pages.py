@@ -174,8 +174,10 @@ def timeline_actions_view(args, size: int, page: int):
     where, params = timeline_where(since=args.get("from"), until=args.get("to"), actor=args.get("actor"),
                                    kind=args.get("kind"), record_id=args.get("record"))
     action = args.get("action") if args.get("action") in TIMELINE_ACTIONS else None
+    whole_log = not where and action is None  # the default page: the totals are kept, not counted
     found = action_page(services().reports.store.db, where, params, action=action, page=page, size=size,
-                        ascending=args.get("order") == "asc")
+                        ascending=args.get("order") == "asc",
+                        totals=services().reports.timeline_totals() if whole_log else None)
     pages = max(1, -(-found.actions // size))
     query = {k: v for k, v in args.items() if v and k not in ("page", "view")}
     return render_template("audit/actions.html", rows=found.rows, actions=found.actions, events=found.events,

@@ -61,3 +61,22 @@ def test_the_filters_choices_grow_with_the_log_as_a_full_read_gives_them(ledger,
         assert got == full()
     assert reports.actors() == ["Wang", "张三", "李四"]  # who logged, not who corrected
     assert "审核2" in reports.timeline_choices()["actor"]
+
+
+def test_the_timelines_kept_totals_equal_a_count_of_the_whole_log(ledger, reports):
+    from projections.timeline import counts
+    from scripts.demo import demo_payloads
+
+    payloads = demo_payloads()
+    kinds_seen = set()
+    for n, p in enumerate(payloads):
+        record = ledger.log(p, actor="t")
+        kinds_seen.add(p["kind"])
+        if n % 7 == 3:
+            ledger.correct(record.id, {"title": f"更正{n}"}, reason="核对", actor="t")
+        if n % 5 == 0 or n == len(payloads) - 1:
+            assert reports.timeline_totals() == counts(reports.store.db, [], []), n
+    events = {r[0] for r in reports.store.db.execute("SELECT DISTINCT event FROM events")}
+    assert {"Registered", "Made"} <= events  # bookkeeping saved with the facts stated about chambers and firms
+    actions, stored = reports.timeline_totals()
+    assert stored > actions > len(payloads)
