@@ -157,7 +157,7 @@ class Reports:
             body = json.loads(cached[0])
             self._remember((cache_key, year, position), body)
             return self._summary_at(organisation, year, position, include_children)
-        source = self.store if position == self.store.position else as_of_store(self.recorder, position)
+        source = self._store_at(position)
         body = build_summary(source.db, organisation, year, position, None, include_children=include_children)
         try:
             with db.conn:
@@ -482,7 +482,7 @@ class Reports:
         counting the pages before; ``page`` otherwise."""
         position, moment = self.resolve_position(as_of)
         organisation = organisation or self.default_organisation() or ""
-        source = self.store if position == self.store.position else as_of_store(self.recorder, position)
+        source = self._store_at(position)
         page, per_page = max(int(page), 1), min(max(int(per_page), 1), 500)
         got = figure_events(source.db, organisation, year, key, include_children, (page - 1) * per_page,
                             per_page + 1, after)  # one more: is there a next page?
@@ -495,11 +495,15 @@ class Reports:
                 "pages": max(-(-total // per_page), 1), "after": after,
                 "next_after": events[-1]["position"] if more else None, "events": events}
 
+    def _store_at(self, position: int) -> ViewStore:
+        """The views as they stood at ``position``: the live ones at the head, else folded afresh."""
+        return self.store if position == self.store.position else as_of_store(self.recorder, position)
+
     def figure_event_ids(self, year: int, key: str, **scope: Any) -> list[int] | None:
         """Every event position behind a figure, in one query (exports and tests)."""
         position, _ = self.resolve_position(scope.get("as_of"))
         organisation = scope.get("organisation") or self.default_organisation() or ""
-        source = self.store if position == self.store.position else as_of_store(self.recorder, position)
+        source = self._store_at(position)
         got = figure_events(source.db, organisation, year, key, scope.get("include_children"), limit=-1)
         return None if got is None else [e["position"] for e in got[1]]
 

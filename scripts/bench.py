@@ -53,11 +53,11 @@ from domain.catalogue import KINDS_BY_KEY, Kind  # noqa: E402
 from domain.uscc import make_uscc  # noqa: E402
 from projections import figure_state  # noqa: E402
 from projections.reports import Reports  # noqa: E402
+from scripts.demo import ORG  # noqa: E402  (the bench's records are the demo office's)
 from service.bootstrap import Settings, bootstrap  # noqa: E402
 from service.ledger import Ledger  # noqa: E402
 from service.schemas import dump_action, load_action  # noqa: E402
 
-ORG = "东西湖区工商联"
 OTHER_ORGS = ("江汉区工商联", "硚口区工商联")
 ACTOR = "bench"
 BATCH = 1000

@@ -35,7 +35,9 @@ def raw_insert_rate(folder: Path, seconds: float) -> dict:
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=FULL")
     conn.execute("CREATE TABLE t (id TEXT, version INTEGER, topic TEXT, state BLOB, PRIMARY KEY (id, version))")
-    state = json.dumps({"title": "讲座", "organisation": "东西湖区工商联", "facts": {"posts": 100}},
+    from scripts.bench import ORG
+
+    state = json.dumps({"title": "讲座", "organisation": ORG, "facts": {"posts": 100}},
                        ensure_ascii=False).encode() * 2
     n, deadline, started = 0, time.perf_counter() + seconds, time.perf_counter()
     while time.perf_counter() < deadline:
@@ -50,6 +52,7 @@ def raw_insert_rate(folder: Path, seconds: float) -> dict:
 
 def http_bench(seconds: float = 20.0, clients: int = 16, say=print) -> dict:
     folder = Path(tempfile.mkdtemp(prefix="taizhang-http-"))
+    from scripts.bench import ORG
     from service.bootstrap import Settings, bootstrap
 
     accounts = bootstrap(Settings(data=folder)).accounts
@@ -77,7 +80,7 @@ def http_bench(seconds: float = 20.0, clients: int = 16, say=print) -> dict:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
             mine, bad, i = [], [], 0
             while time.perf_counter() < stop_at:
-                body = json.dumps({"kind": "talk", "key": f"http-{worker}-{i}", "organisation": "东西湖区工商联",
+                body = json.dumps({"kind": "talk", "key": f"http-{worker}-{i}", "organisation": ORG,
                                    "occurred_on": "2020-06-01", "title": f"讲座 {worker}-{i}",
                                    "participants": 30}, ensure_ascii=False).encode()
                 t = time.perf_counter()
@@ -325,7 +328,7 @@ def pg_bench(seconds: float = 5.0, events: int = 100_000, say=print) -> dict | N
     except Exception as e:  # noqa: BLE001 - no server, no figures
         say(f"8. PostgreSQL: not reachable ({e}); skipped")
         return None
-    from scripts.bench import Generator, Store
+    from scripts.bench import ORG, Generator, Store
     from service.bootstrap import Settings, bootstrap
 
     schema = f"bench_{uuid4().hex[:12]}"
@@ -342,7 +345,7 @@ def pg_bench(seconds: float = 5.0, events: int = 100_000, say=print) -> dict | N
             conn.execute(f'CREATE TABLE "{schema}".raw (id uuid, version int, topic text, state bytea, '
                          "PRIMARY KEY (id, version))")
             conn.commit()
-            state = json.dumps({"title": "讲座", "organisation": "东西湖区工商联"}, ensure_ascii=False).encode() * 2
+            state = json.dumps({"title": "讲座", "organisation": ORG}, ensure_ascii=False).encode() * 2
             one, many, raw = [0, 0.0], [0, 0.0, 0], [0, 0.0]
             part = seconds / PG_SLICES
             for turn in range(PG_SLICES):

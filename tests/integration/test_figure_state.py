@@ -42,6 +42,13 @@ EXTRA_FIGURES = [  # figures over figures and distinct values, which the built-i
 ]
 
 
+def add_city(ledger) -> None:
+    """The city and its two districts, as units."""
+    add_unit(ledger, CITY, "city", "4201", None, actor="t")
+    for code, org in zip(("420101", "420102"), ORGS):
+        add_unit(ledger, org, "district", code, "4201", actor="t")
+
+
 def variant(revision: int) -> dict:
     data = copy.deepcopy(default_template().as_data())
     data["name"] = "alt"
@@ -150,9 +157,7 @@ def test_kept_figures_equal_the_recomputation_from_the_rows(ops, start, sqlite_o
         ledger, reports = services.ledger, services.reports
         logged: list[tuple] = []  # (record id, payload)
         revisions = 0
-        add_unit(ledger, CITY, "city", "4201", None, actor="t")
-        for code, org in zip(("420101", "420102"), ORGS):
-            add_unit(ledger, org, "district", code, "4201", actor="t")
+        add_city(ledger)
         try:
             for n, i in enumerate(start):
                 p = payload(i, n, ORGS[n % 2], 2020)
@@ -229,9 +234,7 @@ def test_a_rebuild_makes_the_kept_states_before_it_swaps_and_the_fold_moves_them
 
     services = bootstrap(Settings(data=tmp_path))
     ledger, reports = services.ledger, services.reports
-    add_unit(ledger, CITY, "city", "4201", None, actor="t")
-    for code, org in zip(("420101", "420102"), ORGS):
-        add_unit(ledger, org, "district", code, "4201", actor="t")
+    add_city(ledger)
     try:
         logged = [(ledger.log(payload(n, n, ORGS[n % 2], 2020), actor="t").id) for n in range(24)]
         ledger.correct(logged[3], {"title": "更正后的标题"}, reason="更正", actor="t")
